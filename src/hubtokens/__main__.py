@@ -1,0 +1,3 @@
+from hubtokens.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The Docker Hub API client: ``HubClient`` and its typed models."""
