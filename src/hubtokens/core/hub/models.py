@@ -101,9 +101,20 @@ def parse_time(value: object, field: str) -> datetime:
         raise ProtocolError(f"the hub sent an invalid {field!r} field")
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        # an offset can push year 1 or 9999 out of range when converted to UTC
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise ProtocolError(f"the hub sent an invalid {field!r} field") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def from_unix_time(value: object) -> datetime | None:
+    """A unix timestamp (JWT ``exp``, ``X-RateLimit-Reset``) as UTC, or None when unusable."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def format_time(value: datetime) -> str:
@@ -212,7 +223,7 @@ class CreatedToken:
 class TokenPage:
     """One page of ``GET /v2/access-tokens``."""
 
-    count: int
+    count: int | None  # None when the hub sends no total: follow ``next`` instead
     next: str | None
     previous: str | None
     active_count: int | None
@@ -225,8 +236,13 @@ class TokenPage:
         nxt = obj.get("next")
         prev = obj.get("previous")
         active = obj.get("active_count")
+        count = obj.get("count")
+        if count is not None and (
+            not isinstance(count, int) or isinstance(count, bool) or count < 0
+        ):
+            raise ProtocolError("the hub sent an invalid 'count' field")
         return cls(
-            count=_required(obj, "count", int),
+            count=count,
             next=nxt if isinstance(nxt, str) and nxt else None,
             previous=prev if isinstance(prev, str) and prev else None,
             active_count=active if isinstance(active, int) and not isinstance(active, bool) else None,
@@ -263,9 +279,7 @@ class SessionToken:
         return cls(
             jwt=Secret(jwt),
             username=username if isinstance(username, str) else None,
-            expires_at=datetime.fromtimestamp(exp, UTC)
-            if isinstance(exp, int | float) and not isinstance(exp, bool)
-            else None,
+            expires_at=from_unix_time(exp),
             from_pat=isinstance(source, str) and "pat" in source.split("|")[0],
         )
 

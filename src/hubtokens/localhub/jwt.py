@@ -1,0 +1,64 @@
+"""Compact JWTs signed with HS256 (RFC 7519 / RFC 7515), nothing else accepted."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from typing import Any
+
+_HEADER = {"alg": "HS256", "typ": "JWT"}
+
+
+class JwtError(Exception):
+    """The token is malformed, not HS256, wrongly signed or expired."""
+
+
+def encode(claims: dict[str, Any], key: bytes) -> str:
+    signing_input = _b64(json.dumps(_HEADER).encode()) + "." + _b64(json.dumps(claims).encode())
+    return signing_input + "." + _b64(_sign(signing_input, key))
+
+
+def decode(token: str, key: bytes, *, now: int) -> dict[str, Any]:
+    """The verified claims; ``now`` (unix seconds) decides expiry."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise JwtError("malformed token")
+    header = _json_object(parts[0])
+    # Checked before the signature so "none" and RS/ES confusion never reach the HMAC.
+    if header.get("alg") != "HS256":
+        raise JwtError("unsupported signing algorithm")
+    signature = _unb64(parts[2])
+    if not hmac.compare_digest(signature, _sign(parts[0] + "." + parts[1], key)):
+        raise JwtError("bad signature")
+    claims = _json_object(parts[1])
+    exp = claims.get("exp")
+    if not isinstance(exp, int) or exp <= now:
+        raise JwtError("token expired")
+    return claims
+
+
+def _sign(signing_input: str, key: bytes) -> bytes:
+    return hmac.new(key, signing_input.encode(), hashlib.sha256).digest()
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except ValueError as exc:
+        raise JwtError("malformed token") from exc
+
+
+def _json_object(segment: str) -> dict[str, Any]:
+    try:
+        value = json.loads(_unb64(segment))
+    except ValueError as exc:
+        raise JwtError("malformed token") from exc
+    if not isinstance(value, dict):
+        raise JwtError("malformed token")
+    return value
