@@ -325,10 +325,8 @@ class Keeper:
         deleted = []
         for token in client.list_tokens(session):
             if token.label in ours and token.uuid != keep:
-                try:
+                with contextlib.suppress(NotFound):  # already gone is what we wanted
                     client.delete_token(session, token.uuid)
-                except NotFound:
-                    pass  # already gone: that is what we wanted
                 deleted.append(token.uuid)
         return tuple(deleted)
 

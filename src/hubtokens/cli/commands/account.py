@@ -1,0 +1,200 @@
+"""``signin``, ``signout``, ``status`` and ``sync``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from hubtokens.cli.context import Context
+from hubtokens.cli.output import Output, ask_line, read_secret
+from hubtokens.core.errors import AuthenticationFailed, ExitCode, UsageError
+from hubtokens.core.hub.models import TwoFactorChallenge, format_time
+from hubtokens.core.keeper import ReconcileReport, SignInResult
+from hubtokens.core.timefmt import exact, relative
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("signin", help="sign in and create this device's auto token")
+    p.add_argument("--username", "-u", help="Docker ID (asked when omitted on a terminal)")
+    p.add_argument(
+        "--password-stdin", action="store_true", help="read the password or a PAT from stdin"
+    )
+    p.add_argument("--otp", metavar="CODE", help="two-factor code, if the account uses 2FA")
+    p.set_defaults(run=signin)
+
+    p = sub.add_parser("signout", help="delete this device's auto token and forget the sign-in")
+    p.add_argument("--keep-token", action="store_true", help="leave the auto token on the hub")
+    p.set_defaults(run=signout)
+
+    p = sub.add_parser("status", help="account, session, auto token and keychain health")
+    p.set_defaults(run=status)
+
+    p = sub.add_parser("sync", help="check the auto token once and repair it if needed")
+    p.set_defaults(run=sync)
+
+
+def signin(args: argparse.Namespace, ctx: Context, out: Output) -> int:
+    username = args.username or ask_line("Username: ")
+    if not username:
+        raise UsageError("a username is needed", hint="pass --username")
+    password = read_secret(from_stdin=args.password_stdin, prompt="Password or access token: ")
+    hub_url = ctx.hub_url
+    result = ctx.keeper.sign_in(hub_url, username, password, otp=args.otp)
+    if isinstance(result, TwoFactorChallenge):
+        code = ask_line("Two-factor code: ")
+        if not code:
+            raise AuthenticationFailed(
+                "this account uses two-factor authentication",
+                hint="pass the current code with --otp CODE",
+            )
+        result = ctx.keeper.complete_two_factor(hub_url, result, code)
+    _print_sign_in(result, out)
+    return ExitCode.OK
+
+
+def _print_sign_in(result: SignInResult, out: Output) -> None:
+    if out.as_json:
+        out.json(
+            {
+                "hub": result.hub_url,
+                "account": result.account,
+                "with_pat": result.with_pat,
+                "session_expires_at": _time(result.session.expires_at),
+                "auto_token": None if result.report is None else _report_json(result.report),
+            }
+        )
+        return
+    out.data(f"Signed in to {result.hub_url} as {result.account}.")
+    if result.with_pat:
+        out.data(
+            "Signed in with a personal access token: the docker CLI will use it, but managing "
+            "tokens needs a password sign-in."
+        )
+    elif result.report is not None:
+        out.data(_capitalize(result.report.message) + ".")
+
+
+def signout(args: argparse.Namespace, ctx: Context, out: Output) -> int:
+    result = ctx.keeper.sign_out(ctx.hub_url, keep_token=args.keep_token)
+    if out.as_json:
+        out.json(
+            {
+                "hub": result.hub_url,
+                "account": result.account,
+                "deleted_token": result.deleted_token,
+            }
+        )
+        return ExitCode.OK
+    out.data(f"Signed out of {result.hub_url} ({result.account}).")
+    if result.deleted_token:
+        out.data(f"Deleted this device's auto token {result.deleted_token} on the hub.")
+    elif args.keep_token:
+        out.data("The auto token was left on the hub; delete it there when you no longer need it.")
+    return ExitCode.OK
+
+
+def status(args: argparse.Namespace, ctx: Context, out: Output) -> int:
+    now = ctx.clock()
+    state = ctx.keeper.status(ctx.hub_url)
+    diagnostics = ctx.vault.diagnostics()
+    record = state.record
+    if out.as_json:
+        out.json(
+            {
+                "hub": record.hub_url,
+                "account": record.account,
+                "credential": record.credential,
+                "session_expires_at": _time(state.session_expires_at),
+                "management": "ok" if state.management is None else state.management,
+                "auto_token": None
+                if record.auto_token is None
+                else {
+                    "uuid": record.auto_token.uuid,
+                    "label": record.auto_token.label,
+                    "created_at": format_time(record.auto_token.created_at),
+                },
+                "credential_stored": state.has_credential,
+                "last_check": _time(record.last_check),
+                "last_outcome": record.last_outcome,
+                "last_message": record.last_message,
+                "next_check": _time(state.next_check_at),
+                "keychain": {
+                    "backend": diagnostics.backend,
+                    "secure": diagnostics.secure,
+                    "locked": diagnostics.locked,
+                    "last_error": diagnostics.last_error,
+                },
+            }
+        )
+        return ExitCode.OK
+    rows: list[tuple[str, str]] = [("Hub", record.hub_url), ("Account", record.account)]
+    if state.session_expires_at is not None:
+        when = f"{exact(state.session_expires_at)} ({relative(state.session_expires_at, now)})"
+        rows.append(("Session", f"valid until {when}" if state.management is None else when))
+    if state.management is not None:
+        rows.append(("Management", state.management))
+    if record.credential == "pat":
+        rows.append(("Docker CLI", "uses the personal access token you signed in with"))
+    elif record.auto_token is not None:
+        token = record.auto_token
+        rows.append(("Auto token", f"{token.label} · created {relative(token.created_at, now)}"))
+    else:
+        rows.append(("Auto token", "none yet"))
+    if not state.has_credential:
+        rows.append(("Credential", "missing from the keychain (run: hubtokens sync)"))
+    if record.last_check is not None:
+        rows.append(("Last check", f"{relative(record.last_check, now)}: {record.last_message}"))
+    if state.next_check_at is not None:
+        rows.append(("Next check", relative(state.next_check_at, now)))
+    keychain = diagnostics.backend + (" (secure" if diagnostics.secure else " (NOT secure")
+    keychain += ", locked)" if diagnostics.locked else ")"
+    rows.append(("Keychain", keychain))
+    if diagnostics.last_error:
+        rows.append(("Keychain error", diagnostics.last_error))
+    width = max(len(k) for k, _ in rows) + 1
+    for key, value in rows:
+        out.data(f"{(key + ':').ljust(width)} {value}")
+    return ExitCode.OK
+
+
+def sync(args: argparse.Namespace, ctx: Context, out: Output) -> int:
+    report = ctx.keeper.reconcile(ctx.hub_url)
+    if out.as_json:
+        out.json(_report_json(report))
+    else:
+        out.data(_capitalize(report.message) + ".")
+        for uuid in report.deleted:
+            out.data(f"Deleted stray auto token {uuid}.")
+    return _REPORT_EXIT.get(report.action.verdict.value, ExitCode.OK)
+
+
+# The outcomes where nothing is wrong exit 0; the others say why by their code.
+_REPORT_EXIT = {
+    "session-expired": ExitCode.AUTH,
+    "offline": ExitCode.HUB_UNREACHABLE,
+    "keychain-unavailable": ExitCode.KEYCHAIN,
+    "back-off": ExitCode.RATE_LIMITED,
+    "wait-for-budget": ExitCode.RATE_LIMITED,
+    "inactive": ExitCode.ERROR,
+}
+
+
+def _report_json(report: ReconcileReport) -> dict[str, Any]:
+    return {
+        "outcome": report.action.verdict.value,
+        "reason": None if report.action.reason is None else report.action.reason.value,
+        "observation": report.observation.value,
+        "message": report.message,
+        "created": None if report.created is None else report.created.uuid,
+        "deleted": list(report.deleted),
+        "until": _time(report.action.until),
+        "next_check": _time(report.next_check_at),
+    }
+
+
+def _time(value: Any) -> str | None:
+    return None if value is None else format_time(value)
+
+
+def _capitalize(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -1,0 +1,57 @@
+"""How a LocalHub is set up: where it keeps data, where it listens, its lifetimes and budgets."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+RETRY_AFTER_STYLES = ("seconds", "http-date", "x-retry-after")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class HubConfig:
+    data_dir: Path | None = None  # None keeps everything in memory
+    host: str = "127.0.0.1"
+    port: int = 0
+    allow_remote: bool = False
+    session_lifetime: timedelta = timedelta(days=30)
+    auth_token_lifetime: timedelta = timedelta(minutes=10)
+    requests_per_minute: int = 600
+    creates_per_hour: int = 30
+    retry_after_style: str = "seconds"
+    clock: Callable[[], datetime] = field(default=_utc_now)
+    seed: int | None = None  # for the fault plan's random draws
+
+    def __post_init__(self) -> None:
+        # Throwaway accounts and demo passwords must not be reachable from the network.
+        if not self.allow_remote and not is_loopback(self.host):
+            raise ValueError(
+                f"refusing to listen on {self.host!r}: localhub is for this machine only. "
+                "Use a loopback address such as 127.0.0.1, or allow remote access explicitly "
+                "(allow_remote=True, --allow-remote)."
+            )
+        if self.retry_after_style not in RETRY_AFTER_STYLES:
+            raise ValueError(
+                f"retry_after_style must be one of {', '.join(RETRY_AFTER_STYLES)}, "
+                f"not {self.retry_after_style!r}"
+            )
+        if self.requests_per_minute < 1 or self.creates_per_hour < 1:
+            raise ValueError("requests_per_minute and creates_per_hour must be at least 1")
+        if self.session_lifetime <= timedelta(0) or self.auth_token_lifetime <= timedelta(0):
+            raise ValueError("token lifetimes must be positive")
