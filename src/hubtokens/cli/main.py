@@ -40,18 +40,38 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"hubtokens {__version__}")
-    parser.add_argument(
-        "--hub", metavar="URL", help="hub base URL (default: https://hub.docker.com)"
-    )
-    parser.add_argument("--json", action="store_true", help="print data as JSON")
-    parser.add_argument("--debug", action="store_true", help="show debug logs and tracebacks")
+    _add_global_options(parser, defaults=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    account.add_parsers(sub)
-    tokens.add_parsers(sub)
+    # The global options are also accepted after the subcommand (`hubtokens status --json`).
+    common = argparse.ArgumentParser(add_help=False)
+    _add_global_options(common, defaults=False)
+    account.add_parsers(sub, common)
+    tokens.add_parsers(sub, common)
     sub.add_parser(
         "hub", help="run the local Docker Hub-compatible service (see: hubtokens hub --help)"
     )
     return parser
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument(
+        "--hub",
+        metavar="URL",
+        default=default(None),
+        help="hub base URL (default: https://hub.docker.com)",
+    )
+    parser.add_argument(
+        "--json", action="store_true", default=default(False), help="print data as JSON"
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=default(False),
+        help="show debug logs and tracebacks",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

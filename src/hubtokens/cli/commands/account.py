@@ -13,8 +13,12 @@ from hubtokens.core.keeper import ReconcileReport, SignInResult
 from hubtokens.core.timefmt import exact, relative
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("signin", help="sign in and create this device's auto token")
+def add_parsers(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    p = sub.add_parser(
+        "signin", parents=[common], help="sign in and create this device's auto token"
+    )
     p.add_argument("--username", "-u", help="Docker ID (asked when omitted on a terminal)")
     p.add_argument(
         "--password-stdin", action="store_true", help="read the password or a PAT from stdin"
@@ -22,14 +26,20 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--otp", metavar="CODE", help="two-factor code, if the account uses 2FA")
     p.set_defaults(run=signin)
 
-    p = sub.add_parser("signout", help="delete this device's auto token and forget the sign-in")
+    p = sub.add_parser(
+        "signout", parents=[common], help="delete this device's auto token and forget the sign-in"
+    )
     p.add_argument("--keep-token", action="store_true", help="leave the auto token on the hub")
     p.set_defaults(run=signout)
 
-    p = sub.add_parser("status", help="account, session, auto token and keychain health")
+    p = sub.add_parser(
+        "status", parents=[common], help="account, session, auto token and keychain health"
+    )
     p.set_defaults(run=status)
 
-    p = sub.add_parser("sync", help="check the auto token once and repair it if needed")
+    p = sub.add_parser(
+        "sync", parents=[common], help="check the auto token once and repair it if needed"
+    )
     p.set_defaults(run=sync)
 
 

@@ -16,15 +16,21 @@ from hubtokens.core.validation import parse_expiry, validate_description, valida
 ACCESS_CHOICES = [s.access for s in Scope]
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    token = sub.add_parser("token", help="manage the account's personal access tokens")
+def add_parsers(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    token = sub.add_parser(
+        "token", parents=[common], help="manage the account's personal access tokens"
+    )
     tsub = token.add_subparsers(dest="token_command", metavar="COMMAND", required=True)
 
-    p = tsub.add_parser("ls", aliases=["list"], help="list every token (all pages)")
+    p = tsub.add_parser(
+        "ls", parents=[common], aliases=["list"], help="list every token (all pages)"
+    )
     p.add_argument("--source", choices=["manual", "auto", "all"], default="all")
     p.set_defaults(run=list_tokens)
 
-    p = tsub.add_parser("create", help="create a token; its secret is shown once")
+    p = tsub.add_parser("create", parents=[common], help="create a token; its secret is shown once")
     p.add_argument("--description", required=True, help="1-100 characters")
     p.add_argument(
         "--access",
@@ -40,26 +46,28 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     p.set_defaults(run=create)
 
-    p = tsub.add_parser("inspect", help="show one token")
+    p = tsub.add_parser("inspect", parents=[common], help="show one token")
     p.add_argument("uuid")
     p.set_defaults(run=inspect)
 
-    p = tsub.add_parser("rename", help="change a token's description")
+    p = tsub.add_parser("rename", parents=[common], help="change a token's description")
     p.add_argument("uuid")
     p.add_argument("description")
     p.set_defaults(run=rename)
 
     for name, active in (("activate", True), ("deactivate", False)):
-        p = tsub.add_parser(name, help=f"{name} a token")
+        p = tsub.add_parser(name, parents=[common], help=f"{name} a token")
         p.add_argument("uuid")
         p.set_defaults(run=set_active, active=active)
 
-    p = tsub.add_parser("rm", aliases=["delete"], help="delete a token for good")
+    p = tsub.add_parser("rm", parents=[common], aliases=["delete"], help="delete a token for good")
     p.add_argument("uuid")
     p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     p.set_defaults(run=remove)
 
-    p = tsub.add_parser("print", help="print this device's auto token (for scripts)")
+    p = tsub.add_parser(
+        "print", parents=[common], help="print this device's auto token (for scripts)"
+    )
     p.set_defaults(run=print_auto_token)
 
 

@@ -103,7 +103,9 @@ def decide(
         # Never create what we could not store: it would be an orphan on the hub.
         return Action(Verdict.KEYCHAIN_UNAVAILABLE)
     if observation is Observation.RATE_LIMITED:
-        return Action(Verdict.BACK_OFF, until=retry_at or now + DEFAULT_BACKOFF)
+        # A Retry-After already in the past (0 s, a skewed clock) means "now", never earlier.
+        until = now + DEFAULT_BACKOFF if retry_at is None else max(retry_at, now)
+        return Action(Verdict.BACK_OFF, until=until)
     if observation in (Observation.SESSION_EXPIRED, Observation.SESSION_REJECTED):
         return Action(Verdict.PAUSE_SESSION)
     if observation is Observation.UNREACHABLE:
