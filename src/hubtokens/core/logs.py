@@ -98,5 +98,5 @@ def configure_logging(
         handler.addFilter(RedactingFilter(registry))
         root.addHandler(handler)
     root.setLevel(level)
-    # urllib3 logs full URLs at DEBUG.
-    logging.getLogger("urllib3").setLevel(logging.WARNING)
+    # urllib3 logs full URLs, and warns on each retry that we already report in our own words.
+    logging.getLogger("urllib3").setLevel(logging.ERROR)
