@@ -56,13 +56,14 @@ class Accounts:
         self._pending_lock = threading.Lock()
         self._pending_2fa: dict[str, tuple[str, datetime]] = {}  # token -> (user uuid, expiry)
 
-    def register(self, username: str, password: str, otp_secret: str | None = None) -> None:
+    def register(self, username: str, password: str, otp_secret: str | None = None) -> User:
         if not username or not password:
             raise ValueError("a user needs a non-empty name and password")
         if otp_secret is not None:
             totp.decode_secret(otp_secret)  # refuse a secret no authenticator could use
         user = User(str(uuid.uuid4()), username, hash_password(password), otp_secret)
         self._store.add_user(user)
+        return user
 
     def check_secret(self, username: str, secret: str) -> Principal:
         """A password or one of the user's PATs; raises AuthFailed or SecondFactorRequired."""

@@ -60,7 +60,8 @@ class HubApp:
         except Exception:
             _log.exception("localhub failed to answer %s %s", request.method, request.path)
             reply = error(500, "Internal server error")
-        self._log.record(request.method, request.path, 0 if reply.delivery == "drop" else reply.status)
+        status = 0 if reply.delivery == "drop" else reply.status
+        self._log.record(request.method, request.path, status)
         return reply
 
     def _handle(self, request: Request) -> Reply:

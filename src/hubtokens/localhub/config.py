@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -35,7 +35,7 @@ class HubConfig:
     requests_per_minute: int = 600
     creates_per_hour: int = 30
     retry_after_style: str = "seconds"
-    clock: Callable[[], datetime] = field(default=_utc_now)
+    clock: Callable[[], datetime] = _utc_now  # must return aware datetimes
     seed: int | None = None  # for the fault plan's random draws
 
     def __post_init__(self) -> None:

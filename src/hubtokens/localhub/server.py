@@ -3,6 +3,7 @@ Requests for the app and Replies back into bytes."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,8 +21,10 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"  # keep-alive, like the real Hub
     server_version = "localhub"
-    sys_version = ""
     timeout = _IDLE_TIMEOUT_SECONDS
+
+    def version_string(self) -> str:
+        return self.server_version
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: the app keeps its own request log, without headers or bodies."""
@@ -32,6 +35,7 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             length = -1
         if length < 0:
+            self.close_connection = True  # the body cannot be framed, so neither can the next
             self._send(bad_request({}, "Invalid Content-Length header."))
             return
         url = urlsplit(self.path)
@@ -56,8 +60,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)
+        if reply.content_type is not None:
+            self.send_header("Content-Type", reply.content_type)
         if reply.status != 204:
-            self.send_header("Content-Type", reply.content_type or "application/json")
             self.send_header("Content-Length", str(len(reply.body)))
         body = reply.body
         if reply.delivery == "truncated":
@@ -71,6 +76,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # the default 5 resets clients that connect in a burst
 
     def __init__(self, address: tuple[str, int], app: HubApp) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
@@ -99,10 +105,8 @@ class _Server(ThreadingHTTPServer):
         """End keep-alive connections so their handler threads finish and close them."""
         with self._open_lock:
             for conn in self._open:
-                try:
+                with contextlib.suppress(OSError):  # already closed by the client
                     conn.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
 
 class HttpService:

@@ -44,6 +44,9 @@ CREATE TABLE IF NOT EXISTS tokens (
 );
 CREATE INDEX IF NOT EXISTS tokens_by_user_newest
     ON tokens (user_uuid, created_at DESC, uuid);
+-- Covers the count and active_count every list request needs.
+CREATE INDEX IF NOT EXISTS tokens_by_user_active
+    ON tokens (user_uuid, is_active);
 CREATE TABLE IF NOT EXISTS settings (
     name TEXT PRIMARY KEY,
     value BLOB NOT NULL
