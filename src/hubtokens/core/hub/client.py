@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 TOKENS_PATH = "/v2/access-tokens"
 MAX_PAGE_SIZE = 100
+MAX_PAGES = 10_000  # a million tokens; a larger count is a broken hub, not an account
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
 Clock = Callable[[], datetime]
@@ -151,7 +152,10 @@ class HubClient:
         if first.count is not None:
             # a hub that caps page_size sends short pages: count pages by what it sent
             per_page = len(first.results) if first.next and first.results else page_size
-            numbers = range(2, math.ceil(first.count / min(per_page, page_size)) + 1)
+            last = math.ceil(first.count / min(per_page, page_size))
+            if last > MAX_PAGES:
+                raise ProtocolError(f"the hub reports {first.count} tokens: too many to list")
+            numbers = range(2, last + 1)
             pages += self._pages_concurrently(session, numbers, page_size, report)
         # follow `next` when the count is unknown, or when tokens were added meanwhile
         pages += self._follow_next(session, pages[-1], report)
