@@ -35,6 +35,11 @@ class Principal:
     def via_pat(self) -> bool:
         return self.source.startswith("docker_pat|")
 
+    @property
+    def pat_uuid(self) -> str | None:
+        """The PAT the caller proved themselves with, if it was one."""
+        return self.source.partition("|")[2] if self.via_pat else None
+
 
 class AuthFailed(Exception):
     def __init__(self, detail: str) -> None:

@@ -3,8 +3,10 @@ directly so tests can play "someone did X on the Hub"."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -15,9 +17,12 @@ from hubtokens.localhub.demo import DemoAccount, seed_demo
 from hubtokens.localhub.faults import Fault, FaultPlan
 from hubtokens.localhub.handlers.access_tokens import AccessTokenHandlers
 from hubtokens.localhub.handlers.login import LoginHandlers
+from hubtokens.localhub.handlers.registry_token import RegistryTokenHandlers
 from hubtokens.localhub.pats import NewToken, mint
+from hubtokens.localhub.registry_auth import RegistryAuth, write_registry_auth
 from hubtokens.localhub.routes import Router, build_routes
 from hubtokens.localhub.server import HttpService
+from hubtokens.localhub.signing import EphemeralSigner, RegistrySigner, load_or_create
 from hubtokens.localhub.store import Store, User
 from hubtokens.localhub.views import token_json
 
@@ -35,7 +40,13 @@ class LocalHub:
             self._accounts, self.config.session_lifetime, self.config.auth_token_lifetime
         )
         tokens = AccessTokenHandlers(self._store, self._accounts, self.config.clock)
-        router = Router(build_routes(login, tokens))
+        self._signer_lock = threading.Lock()
+        self._signer: RegistrySigner | None = None
+        self._ephemeral_signer = EphemeralSigner()
+        registry = RegistryTokenHandlers(
+            self._store, self._accounts, self.config.clock, self.registry_signer
+        )
+        router = Router(build_routes(login, tokens, registry))
         self._app = HubApp(self.config, self._accounts, router, self._faults, self._log)
         self._service: HttpService | None = None
         self._closed = False
@@ -64,6 +75,8 @@ class LocalHub:
         if not self._closed:
             self._closed = True
             self._store.close()
+            with self._signer_lock:
+                self._ephemeral_signer.close()
 
     def __enter__(self) -> LocalHub:
         return self.start()
@@ -95,6 +108,34 @@ class LocalHub:
     @property
     def request_log(self) -> list[tuple[str, str, int]]:
         return self._log.entries()
+
+    # -- the registry token service ---------------------------------------------------------
+
+    def write_registry_auth(self, directory: Path) -> RegistryAuth:
+        """Sign registry tokens from now on with the key in ``directory`` (cert.pem and
+        key.pem, made there unless present) and write ``registry-auth.yml`` for a
+        docker-registry to trust them. Needs a running hub: the realm is its URL."""
+        signer = load_or_create(directory)
+        auth = write_registry_auth(signer, self.url)
+        with self._signer_lock:
+            self._signer = signer
+        return auth
+
+    def registry_signer(self) -> RegistrySigner:
+        """What signs registry tokens: the key given to write_registry_auth(), else a
+        throwaway one made on first use and removed by stop()."""
+        with self._signer_lock:
+            if self._signer is not None:
+                return self._signer
+            return self._ephemeral_signer.get()
+
+    def set_repository_public(self, name: str, public: bool) -> None:
+        """Make ``namespace/repo`` public or private, creating it if needed."""
+        self._store.set_repository_public(name, public)
+
+    def repositories(self) -> dict[str, bool]:
+        """Every repository the hub knows of, name -> public."""
+        return self._store.repositories()
 
     # -- direct token helpers ---------------------------------------------------------------
 

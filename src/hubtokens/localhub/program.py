@@ -16,6 +16,7 @@ from hubtokens.localhub import totp
 from hubtokens.localhub.config import HubConfig
 from hubtokens.localhub.faults import KINDS, Fault
 from hubtokens.localhub.hub import LocalHub
+from hubtokens.localhub.signing import SigningError
 from hubtokens.localhub.store import UserExistsError
 
 PROG = "hubtokens hub"
@@ -54,6 +55,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--session-lifetime", type=float, metavar="SECONDS", default=30 * 86400)
     serve.add_argument("--requests-per-minute", type=int, metavar="N", default=600)
     serve.add_argument("--creates-per-hour", type=int, metavar="N", default=30)
+    serve.add_argument(
+        "--registry-cert",
+        type=Path,
+        metavar="DIR",
+        help="sign registry tokens with DIR/key.pem (made if missing) and write DIR/cert.pem "
+        "and DIR/registry-auth.yml, the auth section for a docker-registry config "
+        "(its realm is this hub's URL: give a fixed --port to keep it valid across restarts)",
+    )
     serve.add_argument(
         "--fault",
         action="append",
@@ -99,12 +108,24 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         hub.set_faults(*faults)
         demo = hub.seed_demo() if args.demo else None
+        auth = None
+        if args.registry_cert is not None:
+            try:
+                auth = hub.write_registry_auth(args.registry_cert)
+            except (OSError, SigningError) as exc:
+                return _fail(f"cannot set up registry tokens in {args.registry_cert}: {exc}", 1)
         print(hub.url, flush=True)
         if demo is not None:
             print(
                 f"Demo account {demo.username!r}, password {demo.password!r}. Sign in with: "
                 f"printf '%s' {demo.password} | hubtokens signin --hub {hub.url} "
                 f"--username {demo.username} --password-stdin",
+                flush=True,
+            )
+        if auth is not None:
+            print(
+                f"Registry token service: {auth.realm} (service {auth.service!r}); "
+                f"docker-registry auth section: {auth.config_path}",
                 flush=True,
             )
         stop.wait()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from hubtokens.localhub.accounts import SECOND_FACTOR_DETAIL, AuthFailed, SecondFactorRequired
 from hubtokens.localhub.handlers.access_tokens import AccessTokenHandlers
 from hubtokens.localhub.handlers.login import LoginHandlers
+from hubtokens.localhub.handlers.registry_token import TOKEN_PATH, RegistryTokenHandlers
 from hubtokens.localhub.messages import ApiError, Reply, Request, error, json_reply
 
 Handler = Callable[[Request, dict[str, str]], Reply]
@@ -28,7 +29,9 @@ def _path(template: str) -> re.Pattern[str]:
     return re.compile(regex + "/?")
 
 
-def build_routes(login: LoginHandlers, tokens: AccessTokenHandlers) -> list[Route]:
+def build_routes(
+    login: LoginHandlers, tokens: AccessTokenHandlers, registry: RegistryTokenHandlers
+) -> list[Route]:
     return [
         Route(_path("/v2/users/login"), {"POST": login.login}),
         Route(_path("/v2/users/2fa-login"), {"POST": login.second_factor}),
@@ -38,6 +41,8 @@ def build_routes(login: LoginHandlers, tokens: AccessTokenHandlers) -> list[Rout
             _path(ACCESS_TOKENS_PATH + "/{uuid}"),
             {"GET": tokens.get, "PATCH": tokens.patch, "DELETE": tokens.delete},
         ),
+        # auth.docker.io's place, served by the same hub: the registry's token realm.
+        Route(_path(TOKEN_PATH), {"GET": registry.token}),
     ]
 
 

@@ -1,4 +1,5 @@
-"""The hub's database (sqlite3): users, personal access tokens and the signing key.
+"""The hub's database (sqlite3): users, personal access tokens, repositories (name and
+visibility only, for the registry token service) and the session signing key.
 
 One connection guarded by a lock: in-memory databases cannot be shared between
 connections, and the work per request is tiny, so a lock costs nothing measurable.
@@ -47,6 +48,11 @@ CREATE INDEX IF NOT EXISTS tokens_by_user_newest
 -- Covers the count and active_count every list request needs.
 CREATE INDEX IF NOT EXISTS tokens_by_user_active
     ON tokens (user_uuid, is_active);
+-- Only what registry grants need: who may pull a repository that is not theirs.
+CREATE TABLE IF NOT EXISTS repositories (
+    name TEXT PRIMARY KEY,
+    is_public INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS settings (
     name TEXT PRIMARY KEY,
     value BLOB NOT NULL
@@ -232,6 +238,33 @@ class Store:
     def delete_token(self, uuid: str) -> bool:
         with self._transaction() as db:
             return db.execute("DELETE FROM tokens WHERE uuid = ?", (uuid,)).rowcount == 1
+
+    # -- repositories -----------------------------------------------------------------------
+
+    def repository_is_public(self, name: str) -> bool | None:
+        """The repository's visibility; None when there is no such repository."""
+        rows = self._query("SELECT is_public FROM repositories WHERE name = ?", (name,))
+        return bool(rows[0][0]) if rows else None
+
+    def add_repository(self, name: str) -> None:
+        """A new private repository; nothing happens when it exists already."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO repositories (name, is_public) VALUES (?, 0)", (name,)
+            )
+
+    def set_repository_public(self, name: str, public: bool) -> None:
+        """Creates the repository when missing."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO repositories (name, is_public) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET is_public = excluded.is_public",
+                (name, int(public)),
+            )
+
+    def repositories(self) -> dict[str, bool]:
+        rows = self._query("SELECT name, is_public FROM repositories ORDER BY name", ())
+        return {str(name): bool(public) for name, public in rows}
 
     def _update_token(self, uuid: str, column: str, value: object) -> bool:
         """``column`` always comes from the setters above, never from a request."""
