@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from hubtokens import __version__
-from hubtokens.cli.commands import account, tokens
+from hubtokens.cli.commands import account, docker, tokens
 from hubtokens.cli.context import Context
 from hubtokens.cli.output import Output
 from hubtokens.core.errors import ExitCode, HubTokensError
@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_global_options(common, defaults=False)
     account.add_parsers(sub, common)
     tokens.add_parsers(sub, common)
+    docker.add_parsers(sub, common)
     sub.add_parser(
         "hub", help="run the local Docker Hub-compatible service (see: hubtokens hub --help)"
     )

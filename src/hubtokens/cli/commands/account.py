@@ -7,6 +7,7 @@ from typing import Any
 
 from hubtokens.cli.context import Context
 from hubtokens.cli.output import Output, ask_line, read_secret
+from hubtokens.core import dockerconfig
 from hubtokens.core.errors import AuthenticationFailed, ExitCode, UsageError
 from hubtokens.core.hub.models import TwoFactorChallenge, format_time
 from hubtokens.core.keeper import ReconcileReport, SignInResult
@@ -58,6 +59,8 @@ def signin(args: argparse.Namespace, ctx: Context, out: Output) -> int:
                 hint="pass the current code with --otp CODE",
             )
         result = ctx.keeper.complete_two_factor(hub_url, result, code)
+    # Signing in is also the way back after `docker logout` (which the helper honours).
+    dockerconfig.sign_docker_cli_in(str(ctx.paths.config_dir), result.hub_url)
     _print_sign_in(result, out)
     return ExitCode.OK
 
