@@ -42,6 +42,7 @@ from hubtokens.core.keeper.policy import (
     SecretState,
     Verdict,
     decide,
+    next_creation_allowed,
     prune_attempts,
 )
 from hubtokens.core.labels import auto_label
@@ -188,6 +189,12 @@ class Keeper:
                     f"already signed in to this hub as {previous.account}",
                     hint="sign out first (hubtokens signout)",
                 )
+            if pat is not None and previous is not None and previous.auto_token is not None:
+                # The PAT would replace the auto token's secret and leave that token orphaned.
+                raise HubTokensError(
+                    "this device already holds an auto token from a password sign-in",
+                    hint="sign out first (hubtokens signout), then sign in with the access token",
+                )
             record = previous or AccountRecord(hub_url=hub_url, account=account)
             record = replace(
                 record,
@@ -242,10 +249,15 @@ class Keeper:
             and record.pending_create is not None
             and action.verdict not in (Verdict.CREATE, Verdict.OFFLINE, Verdict.BACK_OFF)
             and secret_state is not SecretState.UNAVAILABLE
-            and observation is not Observation.SESSION_REJECTED
+            # a session that has expired or was refused manages nothing (management pauses)
+            and observation not in (Observation.SESSION_REJECTED, Observation.SESSION_EXPIRED)
         ):
             # A create was interrupted: whatever it left on the hub is an orphan.
-            record, deleted = self._clean_up_after_crash(record, session)
+            record, deleted = self._clean_up_after_crash(record, session, now)
+            retry_at = record.not_before
+            if retry_at is not None and retry_at > now and (action.until or now) < retry_at:
+                # The hub said 429 to the clean-up: its Retry-After holds for everything.
+                action = Action(Verdict.BACK_OFF, until=retry_at)
         if action.verdict is Verdict.CREATE:
             assert session is not None and action.reason is not None
             return self._create(record, session, action, observation, now)
@@ -331,11 +343,15 @@ class Keeper:
         return tuple(deleted)
 
     def _clean_up_after_crash(
-        self, record: AccountRecord, session: SessionToken
+        self, record: AccountRecord, session: SessionToken, now: datetime
     ) -> tuple[AccountRecord, tuple[str, ...]]:
         keep = record.auto_token.uuid if record.auto_token is not None else None
         try:
             deleted = self._delete_strays(record, session, keep)
+        except RateLimited as exc:
+            logger.info("orphan clean-up postponed: %s", exc.message)
+            record = replace(record, not_before=exc.retry_at or now + DEFAULT_BACKOFF)
+            return record, ()
         except HubError as exc:
             logger.info("orphan clean-up postponed: %s", exc.message)
             return record, ()
@@ -382,10 +398,11 @@ class Keeper:
                 Action(Verdict.OFFLINE),
                 record,
             )
-        # 3. Count the attempt before making it, so a crash cannot reset the budget.
+        # 3. Count the attempt before making it, so a crash cannot reset the budget. The old
+        # uuid stays recorded: if this attempt fails, the next run sees it gone (404) and says
+        # why it recreates.
         record = replace(
             record,
-            auto_token=None,
             creation_attempts=(*prune_attempts(record.creation_attempts, now), now),
         )
         self._save_record(record)
@@ -460,7 +477,14 @@ class Keeper:
                 and record.credential == "auto-token"
                 and record.auto_token is not None
             ):
-                session = self._management_session_locked(record)
+                try:
+                    session = self._management_session_locked(record)
+                except SessionExpired:
+                    raise SessionExpired(
+                        "the sign-in session has expired, so this device's auto token cannot be "
+                        "deleted on the hub",
+                        hint="sign in again, or sign out with --keep-token and delete it on the hub",
+                    ) from None
                 with contextlib.suppress(NotFound):
                     self._client_for(hub_url).delete_token(session, record.auto_token.uuid)
                 deleted = record.auto_token.uuid
@@ -509,10 +533,16 @@ class Keeper:
             expires = session.expires_at
         except (SessionExpired, PermissionDenied) as exc:
             management, expires = exc.message, record.session_expires_at
+        if management is None and record.last_outcome == Verdict.PAUSE_SESSION.value:
+            # The hub refused the session (401/403) although its exp has not passed: a
+            # confirmed refusal pauses management until the next sign-in, whatever exp says.
+            management = record.last_message or _describe(Action(Verdict.PAUSE_SESSION), None)
         has_credential = self._vault.get_auto_token(hub_url, record.account) is not None
         next_check = None
         if record.last_check is not None:
             next_check = max(record.last_check + CHECK_INTERVAL, record.not_before or now)
+            if record.last_outcome == Verdict.WAIT_FOR_BUDGET.value:
+                next_check = max(next_check, next_creation_allowed(record.creation_attempts, now))
         return AccountStatus(record, expires, management, has_credential, next_check)
 
     # --- helpers ------------------------------------------------------------------------

@@ -1,0 +1,95 @@
+"""Helpers shared by the keeper tests: build a keeper over a real local hub, count its tokens."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import struct
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from hubtokens.core.hub.client import HubClient
+from hubtokens.core.keeper import Keeper, KeeperLock
+from hubtokens.core.labels import auto_label
+from hubtokens.core.settings import SettingsStore
+from hubtokens.core.vault import Vault, vault_key
+from hubtokens.localhub import LocalHub
+from tests.support.memory_keyring import MemoryKeyring
+
+HOSTNAME = "testhost"
+LABEL = auto_label(HOSTNAME)
+USER = "alice"
+TOKENS = "/v2/access-tokens"
+
+
+class SwitchableKeyring(MemoryKeyring):
+    """The memory keyring, plus a switch that makes only writes fail."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.set_error: BaseException | None = None
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        if self.set_error is not None:
+            self._enter()
+            raise self.set_error
+        super().set_password(service, username, password)
+
+
+# Like MemoryKeyring, keep the double out of keyring's backend discovery.
+MemoryKeyring._classes.discard(SwitchableKeyring)
+
+
+def make_keeper(
+    tmp_path: Path,
+    vault: Vault,
+    clock: Callable[[], datetime],
+    *,
+    hostname: str = HOSTNAME,
+    timeout: tuple[float, float] = (1, 2),
+) -> Keeper:
+    return Keeper(
+        client_for=lambda url: HubClient(url, timeout=timeout, clock=clock),
+        vault=vault,
+        settings=SettingsStore(tmp_path / "settings.json"),
+        lock=KeeperLock(tmp_path / "keeper.lock", timeout=10),
+        clock=clock,
+        hostname=hostname,
+    )
+
+
+def ours(hub: LocalHub, label: str = LABEL, user: str = USER) -> list[dict[str, Any]]:
+    """The tokens on the hub that carry our auto label."""
+    return [t for t in hub.tokens(user) if t["token_label"] == label]
+
+
+def only_ours(hub: LocalHub) -> dict[str, Any]:
+    tokens = ours(hub)
+    assert len(tokens) == 1, f"expected exactly one auto token, found {len(tokens)}"
+    return tokens[0]
+
+
+def creates(hub: LocalHub) -> list[tuple[str, str, int]]:
+    """Every token-creation request the hub saw (whatever it answered)."""
+    return [e for e in hub.request_log if e[0] == "POST" and e[1] == TOKENS]
+
+
+def keychain_item(keyring: MemoryKeyring, kind: str, hub_url: str, user: str = USER) -> str | None:
+    return keyring.items.get(("hubtokens", vault_key(kind, hub_url, user)))
+
+
+def drop_keychain_item(keyring: MemoryKeyring, kind: str, hub_url: str, user: str = USER) -> None:
+    keyring.items.pop(("hubtokens", vault_key(kind, hub_url, user)), None)
+
+
+def totp_code(secret_b32: str, when: datetime, *, step: int = 30, digits: int = 6) -> str:
+    """RFC 6238 TOTP (HMAC-SHA1), computed independently of localhub's implementation."""
+    key = base64.b32decode(secret_b32.upper() + "=" * (-len(secret_b32) % 8))
+    counter = int(when.timestamp()) // step
+    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    number = int.from_bytes(digest[offset : offset + 4], "big") & 0x7FFFFFFF
+    return str(number % 10**digits).zfill(digits)
