@@ -18,6 +18,8 @@ then
   say "no keychain in this session: starting a private D-Bus session with a throwaway gnome-keyring"
   demo_home="$(mktemp -d)"
   export HOME="$demo_home" XDG_DATA_HOME="$demo_home/.local/share" HUBTOKENS_DEMO_SESSION=1
+  # dbus-daemon's "Failed to set fd limit" is harmless noise when not root-unlimited.
+  exec 2> >(grep -v "Failed to set fd limit" >&2)
   exec dbus-run-session -- bash -c '
     eval "$(printf "%s" "demo-keyring" | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
     for _ in $(seq 1 50); do
@@ -62,7 +64,9 @@ Try:
   hubtokens token deactivate UUID        # then: hubtokens token activate UUID
   hubtokens token rm UUID
   hubtokens token print                  # this device's auto token, for scripts
-  hubtokens token rm <auto token uuid> --yes && hubtokens sync   # watch it being recreated
+  hubtokens token rm AUTO_TOKEN_UUID --yes; hubtokens sync
+                                         # sync says when it will recreate it: automatic
+                                         # recreation waits out a 10-minute creation budget
   hubtokens status --json
 Type exit to stop the demo (the local Hub stops with it).
 TRY
