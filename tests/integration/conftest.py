@@ -17,7 +17,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from hubtokens.localhub import LocalHub
 from tests.cli.conftest import Cli
 from tests.fixtures.keychain import SecretService
 from tests.fixtures.registry import OciImage, RunningRegistry, Skopeo
+from tests.support.settings_file import age_creation_attempts
 
 BIN = Path(sys.executable).parent
 HELPER = BIN / HELPER_PROGRAM
@@ -156,18 +156,7 @@ class Rig:
         return token
 
     def age_creation_attempts(self, minutes: int) -> None:
-        """Move the keeper's recorded creation attempts into the past, as if time had passed
-        (as tests/cli/test_cli_account.py does): sign-in spent one at the real clock."""
-        path = self.cli.home / "config" / "settings.json"
-        data = json.loads(path.read_text())
-        for account in data["accounts"].values():
-            account["creation_attempts"] = [
-                (
-                    datetime.fromisoformat(t.replace("Z", "+00:00")) - timedelta(minutes=minutes)
-                ).isoformat()
-                for t in account["creation_attempts"]
-            ]
-        path.write_text(json.dumps(data))
+        age_creation_attempts(self.cli.home, minutes)
 
     def app_files(self) -> dict[str, str]:
         """The app's config folder, file by file (what the helper may write)."""

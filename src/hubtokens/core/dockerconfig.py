@@ -28,7 +28,7 @@ import os
 
 TYPE_CHECKING = False  # typing costs the helper ~15 ms of start-up; mypy knows this name
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from typing import Any
 
     from hubtokens.core.errors import ConfigError
@@ -145,10 +145,13 @@ def cli_states_data(states: Mapping[str, str | None]) -> dict[str, object]:
     return {"version": SCHEMA_VERSION, "servers": servers}
 
 
-def load_json(path: str) -> object:
-    """A JSON file's content; None when it does not exist. ConfigError when unusable."""
-    import json
+def load_json(path: str, loads: Callable[[str], object] | None = None) -> object:
+    """A JSON file's content; None when it does not exist. ConfigError when unusable.
+    ``loads`` lets the credential helper parse without importing ``json``."""
+    if loads is None:
+        import json
 
+        loads = json.loads
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
@@ -157,7 +160,7 @@ def load_json(path: str) -> object:
     except (OSError, UnicodeDecodeError) as exc:
         raise _config_error(f"cannot read {path}: {_reason(exc)}") from None
     try:
-        return json.loads(text)
+        return loads(text)
     except ValueError:
         raise _config_error(f"{path} is not valid JSON", hint="fix or remove it") from None
 

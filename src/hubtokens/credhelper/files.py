@@ -15,6 +15,7 @@ from hubtokens.core.dockerconfig import (
     DOCKER_CLI_FILE,
     REGISTRIES_FILE,
     cli_states_data,
+    load_json,
     parse_cli_states,
     parse_registries,
 )
@@ -83,16 +84,8 @@ class AppFiles:
         self._cli_states = dict(states)
 
     def _read(self, name: str) -> object:
-        path = os.path.join(self.folder, name)
         try:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
-        except FileNotFoundError:
-            return None
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-            raise HelperError(f"cannot read {path}: {reason}") from None
-        try:
-            return loads(text)
-        except ValueError:
-            raise HelperError(f"{path} is not valid JSON: fix or remove it") from None
+            return load_json(os.path.join(self.folder, name), loads)
+        except Exception as exc:  # ConfigError: importing its class would slow every `get`
+            hint = getattr(exc, "hint", None)
+            raise HelperError(f"{exc}: {hint}" if hint else str(exc)) from None
