@@ -30,8 +30,14 @@ then
     exec "$0" "$@"' "$0" "$venv"
 fi
 
-export HUBTOKENS_HOME="${HUBTOKENS_HOME:-$(mktemp -d)}"
 export PATH="$venv/bin:$PATH"
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  say "starting the desktop app on a demo Hub (hubtokens-gui --demo)"
+  exec hubtokens-gui --demo
+fi
+say "no display: showing the command line instead (on a desktop, ./run demo opens the app;"
+say "its screens can be rendered here with: hubtokens-gui --demo --screenshots DIR)"
+export HUBTOKENS_HOME="${HUBTOKENS_HOME:-$(mktemp -d)}"
 url_file="$HUBTOKENS_HOME/hub-url"
 
 say "starting the local Hub (hubtokens hub serve --demo)"

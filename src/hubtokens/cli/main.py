@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     account.add_parsers(sub, common)
     tokens.add_parsers(sub, common)
     docker.add_parsers(sub, common)
+    sub.add_parser("gui", help="start the desktop app (see: hubtokens gui --help)")
     sub.add_parser(
         "hub", help="run the local Docker Hub-compatible service (see: hubtokens hub --help)"
     )
@@ -83,6 +84,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from hubtokens.localhub.program import main as hub_main
 
         return hub_main(args_list[hub_at + 1 :])
+    gui_at = _subcommand_index(args_list, "gui")
+    if gui_at is not None:
+        from hubtokens.gui.app import main as gui_main  # Qt is imported only for this subcommand
+
+        return gui_main(args_list[gui_at + 1 :])
     parser = build_parser()
     args = parser.parse_args(args_list)
     configure_logging(

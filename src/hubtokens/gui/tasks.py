@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +33,9 @@ class CancelToken:
 
 
 class TaskHandle(QObject):
-    """One submitted task. Connect to its signals right after ``submit``: emission is queued
-    to the GUI thread, so nothing is missed."""
+    """One submitted task. Connect to its signals right after ``submit``: the task starts only
+    when the GUI thread is back in its event loop, and its signals are queued to it, so nothing
+    is missed."""
 
     succeeded = Signal(object)
     failed = Signal(object)  # the exception
@@ -106,10 +107,21 @@ class TaskRunner(QObject):
         self._running[handle.task_id] = handle
         # The handle lives on the GUI thread, so this runs there when the task is done.
         handle.finished.connect(lambda: self._forget(handle.task_id))
-        self._pool.start(_Runnable(handle, lambda: call(handle)))
+        runnable = _Runnable(handle, lambda: call(handle))
+        # Start it from the event loop, not now: a signal emitted before anyone connects to
+        # it is lost, and a task can end at once. Whoever submits connects before returning.
+        QTimer.singleShot(0, self, lambda: self._launch(handle, runnable))
         if len(self._running) == 1:
             self.busy_changed.emit(True)
         return handle
+
+    def _launch(self, handle: TaskHandle, runnable: _Runnable) -> None:
+        if handle.task_id not in self._running:  # shut down before it started
+            return
+        if handle.cancelled:
+            handle.finished.emit()
+            return
+        self._pool.start(runnable)
 
     @property
     def busy(self) -> bool:

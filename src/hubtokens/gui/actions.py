@@ -1,0 +1,75 @@
+"""The app's actions, shared by the tray menu and the window, so that every tray action is
+also reachable without a tray. ``apply(TrayState)`` sets their words and enabled flags;
+``fill_menu`` lays a menu out from them. Triggering one is the intent; the app connects it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu
+
+from hubtokens.gui.state import TrayState
+
+
+class AppActions(QObject):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.open_window = QAction("Open Hub Tokens", self)
+        self.copy_login = QAction("Copy docker login command", self)
+        self.copy_token = QAction("Copy token", self)
+        self.manage = QAction("Manage access tokens…", self)
+        self.new_token = QAction("New access token…", self)
+        self.sync = QAction("Sync now", self)
+        self.sign_in = QAction("Sign in…", self)
+        self.sign_out = QAction("Sign out", self)
+        self.start_at_login = QAction("Start at login", self)
+        self.start_at_login.setCheckable(True)
+        self.manage.setShortcut(QKeySequence("Ctrl+T"))
+        self.new_token.setShortcut(QKeySequence(QKeySequence.StandardKey.New))
+        self.copy_token.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        self.sync.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
+        self.quit = QAction("Quit Hub Tokens", self)
+        self.quit.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
+        self.quit.setMenuRole(QAction.MenuRole.QuitRole)
+        for action in (self.manage, self.new_token, self.copy_token, self.sync, self.quit):
+            # Shortcuts work in the window; the tray menu would only show dead key hints.
+            action.setShortcutVisibleInContextMenu(False)
+
+    def apply(self, state: TrayState) -> None:
+        signed_in = state.signed_in
+        self.copy_login.setEnabled(signed_in)
+        self.copy_token.setEnabled(state.can_copy)
+        self.manage.setEnabled(state.can_manage)
+        self.new_token.setEnabled(state.can_manage)
+        self.sync.setEnabled(signed_in and not state.syncing)
+        self.sync.setText("Syncing…" if state.syncing else "Sync now")
+        self.sign_in.setVisible(state.needs_sign_in)
+        self.sign_in.setText("Sign in again…" if signed_in else "Sign in…")
+        self.sign_out.setVisible(signed_in)
+        self.start_at_login.setChecked(state.start_at_login)
+
+
+def fill_menu(menu: QMenu, actions: AppActions, state: TrayState, *, for_tray: bool = True) -> None:
+    """Lay the menu out for ``state``. The tray menu starts with the status lines and a way
+    to the window; the window's own menu has only the actions."""
+    menu.clear()
+    if for_tray:
+        for text in (state.account_line, state.token_line, state.notice_line):
+            if text:
+                line = menu.addAction(text)
+                line.setEnabled(False)  # information, not a command
+        menu.addSeparator()
+        menu.addAction(actions.open_window)
+        menu.addSeparator()
+    groups = (
+        (actions.copy_login, actions.copy_token),
+        (actions.manage, actions.new_token),
+        (actions.sync, actions.sign_in, actions.sign_out),
+        (actions.start_at_login,),
+        (actions.quit,),
+    )
+    for index, group in enumerate(groups):
+        if index:
+            menu.addSeparator()
+        menu.addActions(list(group))

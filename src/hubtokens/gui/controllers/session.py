@@ -1,0 +1,238 @@
+"""The signed-in session: sign-in and sign-out, the periodic sync, and the notifications.
+
+Every keeper call is a task (``TaskRunner``): this controller only submits work and turns the
+results into a new immutable ``AppState``. One sync is in flight at a time; a timer schedules
+the next one when the keeper says (``ReconcileReport.next_check_at``), within bounds.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from functools import partial
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from hubtokens.core.errors import HubTokensError, NotSignedIn
+from hubtokens.core.hub.models import TwoFactorChallenge
+from hubtokens.core.keeper import Keeper, SignInResult, SignOutResult
+from hubtokens.core.keeper.keeper import HubApi
+from hubtokens.core.secret import Secret
+from hubtokens.gui.account_check import check_account
+from hubtokens.gui.messages import describe_error
+from hubtokens.gui.notifications import Notification, notifications_for
+from hubtokens.gui.state import AccountCheck, AppState, Health
+from hubtokens.gui.tasks import TaskHandle, TaskRunner
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncTimings:
+    """Bounds on the sync schedule; tests shorten them."""
+
+    min_interval_ms: int = 60_000
+    max_interval_ms: int = 15 * 60_000
+    retry_ms: int = 2 * 60_000  # after a sync that could not run at all
+    menu_debounce_ms: int = 60_000  # opening the menu syncs at most this often
+
+
+class SessionController(QObject):
+    state_changed = Signal(object)  # AppState
+    notified = Signal(object)  # Notification
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        keeper: Keeper,
+        client_for: Callable[[str], HubApi],
+        *,
+        hub_url: str,
+        clock: Callable[[], datetime],
+        timings: SyncTimings | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._keeper = keeper
+        self._client_for = client_for
+        self._clock = clock
+        self._timings = timings or SyncTimings()
+        self._state = AppState(hub_url=hub_url)
+        self._announced: frozenset[str] = frozenset()
+        self._sync_handle: TaskHandle | None = None
+        self._next_sync = QTimer(self)
+        self._next_sync.setSingleShot(True)
+        self._next_sync.timeout.connect(self.sync)
+        self._menu_debounce = QTimer(self)
+        self._menu_debounce.setSingleShot(True)
+        self._menu_debounce.setInterval(self._timings.menu_debounce_ms)
+
+    @property
+    def state(self) -> AppState:
+        return self._state
+
+    def start(self) -> None:
+        """Pick up the account this hub is signed in to, then check it.
+
+        The settings are a small local file, read here directly; the keychain and the hub are
+        only ever reached from the sync task."""
+        self._adopt_account(self._state.hub_url)
+
+    # --- sync ---------------------------------------------------------------------------
+
+    def sync(self) -> bool:
+        """Reconcile now, unless signed out or a sync is already running."""
+        if not self._state.signed_in or self._sync_handle is not None:
+            return False
+        self._next_sync.stop()
+        handle = self._runner.submit(
+            "sync", check_account, self._keeper, self._client_for, self._state.hub_url, self._clock
+        )
+        self._sync_handle = handle
+        handle.succeeded.connect(self._on_sync_succeeded)
+        handle.failed.connect(self._on_sync_failed)
+        handle.finished.connect(partial(self._on_sync_finished, handle))
+        self._set(replace(self._state, syncing=True))
+        return True
+
+    def sync_debounced(self) -> bool:
+        """For the menu opening: sync, but not again within ``menu_debounce_ms``."""
+        if self._menu_debounce.isActive():
+            return False
+        self._menu_debounce.start()
+        return self.sync()
+
+    def acknowledge_recreation(self) -> None:
+        """The person has seen the menu that said the auto token was recreated."""
+        if self._state.unseen_recreation is not None:
+            self._set(replace(self._state, unseen_recreation=None))
+
+    def _on_sync_succeeded(self, check: AccountCheck) -> None:
+        now = self._clock()
+        shown, self._announced = notifications_for(check, now, self._announced)
+        report = check.report
+        self._set(
+            replace(
+                self._state,
+                credential=check.credential,
+                check=check,
+                sync_error=None,
+                unseen_recreation=report.message
+                if report.recreated
+                else self._state.unseen_recreation,
+            )
+        )
+        for notification in shown:
+            self.notified.emit(notification)
+        delay = self._timings.max_interval_ms
+        if report.next_check_at is not None:
+            delay = int((report.next_check_at - now).total_seconds() * 1000)
+        self._next_sync.start(
+            min(max(delay, self._timings.min_interval_ms), self._timings.max_interval_ms)
+        )
+
+    def _on_sync_failed(self, error: BaseException) -> None:
+        if isinstance(error, NotSignedIn):  # signed out elsewhere, e.g. with the CLI
+            self._set(AppState(hub_url=self._state.hub_url))
+            return
+        logger.info("sync failed: %s", type(error).__name__)
+        self._set(replace(self._state, sync_error=describe_error(error)))
+        self._next_sync.start(self._timings.retry_ms)
+
+    def _on_sync_finished(self, handle: TaskHandle) -> None:
+        if handle is self._sync_handle:
+            self._sync_handle = None
+            self._set(replace(self._state, syncing=False))
+
+    def stop(self) -> None:
+        """No more syncs (on quit): the timers stop and a running sync's result is dropped."""
+        self._menu_debounce.stop()
+        self._stop_syncing()
+
+    def _stop_syncing(self) -> None:
+        self._next_sync.stop()
+        if self._sync_handle is not None:
+            self._sync_handle.cancel()
+            self._sync_handle = None
+
+    # --- sign-in and sign-out -----------------------------------------------------------
+
+    def sign_in(self, hub_url: str, username: str, password: Secret) -> TaskHandle:
+        """Result: ``SignInResult``, or a ``TwoFactorChallenge`` to answer with a code."""
+        handle = self._runner.submit("sign-in", self._keeper.sign_in, hub_url, username, password)
+        self._follow_sign_in(handle, hub_url)
+        return handle
+
+    def complete_two_factor(
+        self, hub_url: str, challenge: TwoFactorChallenge, code: str
+    ) -> TaskHandle:
+        handle = self._runner.submit(
+            "two-factor", self._keeper.complete_two_factor, hub_url, challenge, code
+        )
+        self._follow_sign_in(handle, hub_url)
+        return handle
+
+    def _follow_sign_in(self, handle: TaskHandle, hub_url: str) -> None:
+        handle.succeeded.connect(self._on_sign_in_succeeded)
+        handle.finished.connect(partial(self._on_sign_in_finished, handle, hub_url))
+
+    def _on_sign_in_succeeded(self, result: SignInResult | TwoFactorChallenge) -> None:
+        if isinstance(result, SignInResult):
+            self._stop_syncing()
+            self._announced = frozenset()
+            credential = "pat" if result.with_pat else "auto-token"
+            self._set(
+                AppState(hub_url=result.hub_url, account=result.account, credential=credential)
+            )
+            self.sync()
+
+    def _on_sign_in_finished(self, handle: TaskHandle, hub_url: str) -> None:
+        if handle.cancelled:
+            # Cancelling only stops waiting: the hub may have accepted already. Look again.
+            self._adopt_account(hub_url)
+
+    def _adopt_account(self, hub_url: str) -> None:
+        try:
+            record = self._keeper.account(hub_url)
+        except HubTokensError as exc:
+            self._set(replace(self._state, sync_error=describe_error(exc)))
+            return
+        if record is None or (hub_url == self._state.hub_url and self._state.signed_in):
+            return
+        self._stop_syncing()
+        self._set(AppState(hub_url=hub_url, account=record.account, credential=record.credential))
+        self.sync()
+
+    def sign_out(self) -> TaskHandle | None:
+        if not self._state.signed_in:
+            return None
+        handle = self._runner.submit("sign-out", self._keeper.sign_out, self._state.hub_url)
+        handle.succeeded.connect(self._on_sign_out_succeeded)
+        handle.failed.connect(self._on_sign_out_failed)
+        return handle
+
+    def _on_sign_out_succeeded(self, result: SignOutResult) -> None:
+        self._stop_syncing()
+        self._announced = frozenset()
+        self._set(AppState(hub_url=self._state.hub_url))
+        message = f"Signed out of {result.account}."
+        if result.deleted_token:
+            message += " The auto token for this device was deleted on Docker Hub."
+        self.notified.emit(Notification("Signed out", message))
+
+    def _on_sign_out_failed(self, error: BaseException) -> None:
+        self.notified.emit(Notification("Could not sign out", describe_error(error), Health.ERROR))
+
+    # --- the credential -----------------------------------------------------------------
+
+    def fetch_credential(self) -> TaskHandle:
+        """Result: ``(account, Secret)``, the token docker uses, read from the keychain."""
+        return self._runner.submit("credential", self._keeper.credential, self._state.hub_url)
+
+    def _set(self, state: AppState) -> None:
+        if state != self._state:
+            self._state = state
+            self.state_changed.emit(state)

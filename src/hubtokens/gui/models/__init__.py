@@ -1,0 +1,1 @@
+"""GUI models: Qt item models over immutable rows (no I/O)."""

@@ -1,0 +1,105 @@
+"""What is worth interrupting a person for, decided from one sync's result (pure).
+
+Each lasting condition (the keychain is unavailable, a token expires soon) is announced once
+while it lasts: ``notifications_for`` returns the keys of the conditions seen now, and the
+caller passes them back next time. A condition that ends and comes back is announced again.
+A recreated auto token is an event, announced every time it happens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from hubtokens.core.keeper.policy import Verdict
+from hubtokens.core.timefmt import exact, relative
+from hubtokens.gui.state import EXPIRY_WARNING, AccountCheck, Health, as_sentence
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    title: str
+    message: str
+    health: Health = Health.HEALTHY  # how serious: picks the icon of the message
+
+
+def notifications_for(
+    check: AccountCheck, now: datetime, announced: frozenset[str]
+) -> tuple[list[Notification], frozenset[str]]:
+    """The notifications to show now, and the keys of the conditions that hold now."""
+    shown: list[Notification] = []
+    if check.report.recreated:
+        shown.append(
+            Notification(
+                "Auto token recreated",
+                f"{as_sentence(check.report.message)}. docker keeps working with the new one.",
+                Health.ATTENTION,
+            )
+        )
+    current: set[str] = set()
+    for key, notification in _conditions(check, now):
+        current.add(key)
+        if key not in announced:
+            shown.append(notification)
+    return shown, frozenset(current)
+
+
+def _conditions(check: AccountCheck, now: datetime) -> Iterator[tuple[str, Notification]]:
+    verdict = check.verdict
+    if verdict is Verdict.KEYCHAIN_UNAVAILABLE:
+        yield (
+            "keychain",
+            Notification(
+                "Keychain unavailable",
+                f"{as_sentence(check.report.message)}. Hub Tokens keeps secrets only in the keychain.",
+                Health.ERROR,
+            ),
+        )
+    if verdict is Verdict.PAUSE_SESSION:
+        yield (
+            "session-expired",
+            Notification(
+                "Sign in again",
+                "Your Docker Hub sign-in has expired. docker keeps its token; sign in again to "
+                "manage tokens.",
+                Health.ERROR,
+            ),
+        )
+    if verdict is Verdict.REPORT_INACTIVE:
+        yield (
+            "auto-token-inactive",
+            Notification(
+                "Auto token deactivated",
+                "This device's auto token was deactivated on Docker Hub, so docker cannot use it. "
+                "Activate it in Manage access tokens; Hub Tokens does not replace it.",
+                Health.ATTENTION,
+            ),
+        )
+    expires = check.session_expires_at
+    if (
+        check.credential == "auto-token"
+        and verdict is not Verdict.PAUSE_SESSION
+        and expires is not None
+        and now < expires <= now + EXPIRY_WARNING
+    ):
+        yield (
+            f"session-expiring:{expires.isoformat()}",
+            Notification(
+                "Sign-in expires soon",
+                f"Your Docker Hub sign-in expires {relative(expires, now)} ({exact(expires)}). "
+                "Sign in again to keep managing tokens.",
+                Health.ATTENTION,
+            ),
+        )
+    for token in check.expiring:
+        assert token.expires_at is not None
+        yield (
+            f"token-expiring:{token.uuid}:{token.expires_at.isoformat()}",
+            Notification(
+                "Access token expires soon",
+                f"“{token.label}” expires {relative(token.expires_at, now)} "
+                f"({exact(token.expires_at)}). Replace it in Manage access tokens.",
+                Health.ATTENTION,
+            ),
+        )

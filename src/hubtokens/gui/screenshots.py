@@ -1,0 +1,180 @@
+"""``--screenshots DIR``: pictures of every part of the app, made by the app itself.
+
+It waits for the start (with ``--demo``: the sign-in and first sync), then saves the tray menu,
+the window, the sign-in dialog (both steps), the access-token window with its data, the
+new-token dialog and the show-once dialog of a token it really creates, plus a sheet of the
+tray icons on light and dark panels, and exits 0 (1 if something did not come up in time).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtWidgets import QWidget
+
+from hubtokens.core.hub.models import TwoFactorChallenge
+from hubtokens.core.secret import Secret
+from hubtokens.gui.icons import tray_icon
+from hubtokens.gui.shell import HubTokensApp
+from hubtokens.gui.state import Health
+from hubtokens.gui.views.new_token_dialog import NewTokenDialog
+from hubtokens.gui.views.sign_in_dialog import SignInDialog
+from hubtokens.gui.views.token_window import TokenWindow
+
+logger = logging.getLogger(__name__)
+
+POLL_MS = 50
+SETTLE_MS = 250  # lets a window lay itself out and paint before it is grabbed
+TIMEOUT_MS = 60_000
+ICON_SIZES = (16, 22, 32, 64)
+PANELS = ("#f2f2f2", "#2b2b2b", "#3465a4")  # light, dark, coloured
+NEW_TOKEN_DESCRIPTION = "CI: nightly image build"
+
+
+class ScreenshotTour(QObject):
+    finished = Signal(int)  # exit code
+
+    def __init__(self, app: HubTokensApp, directory: Path, *, expect_sign_in: bool) -> None:
+        super().__init__(app)
+        self._app = app
+        self._directory = directory
+        self._expect_sign_in = expect_sign_in
+        self._waited_ms = 0
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._waiting_for: Callable[[], bool] = lambda: True
+        self._then: Callable[[], None] = lambda: None
+        self._what = ""
+        self._poll.timeout.connect(self._on_poll_timeout)
+        self.saved: list[Path] = []
+
+    def start(self) -> None:
+        self._directory.mkdir(parents=True, exist_ok=True)
+        self._wait("the start", self._settled, self._shoot_app)
+
+    # --- the steps ----------------------------------------------------------------------
+
+    def _settled(self) -> bool:
+        state = self._app.session.state
+        if state.syncing:
+            return False
+        return state.check is not None if self._expect_sign_in else True
+
+    def _shoot_app(self) -> None:
+        self._save_icon_sheet()
+        tray = self._app.tray
+        tray.refresh()
+        tray.menu.adjustSize()
+        self._save(tray.menu, "tray-menu")
+        self._app.window.bring_forward()
+        self._after_settling(self._shoot_window)
+
+    def _shoot_window(self) -> None:
+        self._save(self._app.window, "window")
+        dialog = SignInDialog(self._app.session, hub_url=self._app.session.state.hub_url)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fill(self._app.session.state.account or "demo")
+        dialog.show()
+        self._after_settling(lambda: self._shoot_sign_in(dialog))
+
+    def _shoot_sign_in(self, dialog: SignInDialog) -> None:
+        self._save(dialog, "sign-in")
+        # The code step as the hub's challenge would open it (the demo account has no 2FA).
+        dialog.ask_for_code(TwoFactorChallenge(dialog.username or "demo", Secret("screenshot")))
+        self._after_settling(lambda: self._shoot_code_step(dialog))
+
+    def _shoot_code_step(self, dialog: SignInDialog) -> None:
+        self._save(dialog, "sign-in-code")
+        dialog.close()
+        if not self._app.session.state.signed_in:
+            self._done(0)
+            return
+        self._app.actions.manage.trigger()
+        window = self._token_window()
+        self._wait(
+            "the access tokens",
+            lambda: window.controller.last_refresh is not None and not window.controller.refreshing,
+            lambda: self._after_settling(self._shoot_tokens),
+        )
+
+    def _shoot_tokens(self) -> None:
+        window = self._token_window()
+        self._save(window, "tokens")
+        dialog = window.open_new_token_dialog()
+        dialog.description.edit.setText(NEW_TOKEN_DESCRIPTION)
+        self._after_settling(lambda: self._shoot_new_token(dialog))
+
+    def _shoot_new_token(self, dialog: NewTokenDialog) -> None:
+        self._save(dialog, "new-token")
+        window = self._token_window()
+        dialog.accept_button.click()  # really creates it on the demo hub
+        self._wait(
+            "the new token",
+            lambda: window.reveal_dialog is not None,
+            lambda: self._after_settling(self._shoot_reveal),
+        )
+
+    def _shoot_reveal(self) -> None:
+        reveal = self._token_window().reveal_dialog
+        assert reveal is not None
+        self._save(reveal, "reveal")
+        self._done(0)
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def _token_window(self) -> TokenWindow:
+        window = self._app.token_window
+        assert isinstance(window, TokenWindow)
+        return window
+
+    def _save(self, widget: QWidget, name: str) -> None:
+        path = self._directory / f"{name}.png"
+        if not widget.grab().save(str(path)):
+            raise OSError(f"cannot write {path}")
+        self.saved.append(path)
+
+    def _save_icon_sheet(self) -> None:
+        cell = 72
+        states = list(Health)
+        sheet = QImage(
+            cell * len(ICON_SIZES) * len(PANELS), cell * len(states), QImage.Format.Format_ARGB32
+        )
+        painter = QPainter(sheet)
+        for row, health in enumerate(states):
+            icon = tray_icon(health)
+            for panel_index, panel in enumerate(PANELS):
+                for size_index, size in enumerate(ICON_SIZES):
+                    x = (panel_index * len(ICON_SIZES) + size_index) * cell
+                    painter.fillRect(QRect(x, row * cell, cell, cell), QColor(panel))
+                    offset = (cell - size) // 2
+                    painter.drawPixmap(x + offset, row * cell + offset, icon.pixmap(size, size))
+        painter.end()
+        path = self._directory / "tray-icons.png"
+        sheet.save(str(path))
+        self.saved.append(path)
+
+    def _after_settling(self, then: Callable[[], None]) -> None:
+        QTimer.singleShot(SETTLE_MS, self, then)
+
+    def _wait(self, what: str, condition: Callable[[], bool], then: Callable[[], None]) -> None:
+        self._what, self._waiting_for, self._then = what, condition, then
+        self._waited_ms = 0
+        self._poll.start()
+
+    def _on_poll_timeout(self) -> None:
+        self._waited_ms += POLL_MS
+        if self._waiting_for():
+            self._poll.stop()
+            self._then()
+        elif self._waited_ms >= TIMEOUT_MS:
+            self._poll.stop()
+            logger.error("screenshots: %s did not come up in time", self._what)
+            self._done(1)
+
+    def _done(self, code: int) -> None:
+        logger.info("screenshots saved: %s", ", ".join(p.name for p in self.saved))
+        self.finished.emit(code)

@@ -1,0 +1,205 @@
+"""The app's state as immutable values, and what the tray and the window show for it.
+
+``AppState`` is what the session controller knows; ``tray_state()`` turns it into the words,
+icon and enabled flags of ``TrayState``, a pure function of the state and the time, so every
+menu is rebuilt from it and tests can check each case without a tray.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+from hubtokens.core.hub.models import AccessToken
+from hubtokens.core.hub.urls import DEFAULT_HUB_URL, host_of
+from hubtokens.core.keeper import ReconcileReport
+from hubtokens.core.keeper.policy import Verdict
+from hubtokens.core.timefmt import relative
+
+EXPIRY_WARNING = timedelta(days=7)
+
+
+class Health(Enum):
+    """The tray icon's states."""
+
+    SIGNED_OUT = "signed-out"
+    HEALTHY = "healthy"
+    ATTENTION = "attention"  # the token was recreated, is deactivated, or something expires soon
+    ERROR = "error"  # the session expired or the keychain cannot be used
+
+
+@dataclass(frozen=True, slots=True)
+class AccountCheck:
+    """What one sync found out about the signed-in account (made on a worker thread)."""
+
+    report: ReconcileReport
+    credential: str  # "auto-token" (ours) or "pat" (signed in with an access token)
+    auto_token: AccessToken | None  # this device's auto token as the hub lists it
+    auto_created_at: datetime | None  # from the settings, when the hub could not be asked
+    session_expires_at: datetime | None
+    management_paused: str | None  # why tokens cannot be managed now, or None
+    expiring: tuple[AccessToken, ...]  # active tokens that expire within EXPIRY_WARNING
+    checked_at: datetime
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.report.action.verdict
+
+
+@dataclass(frozen=True, slots=True)
+class AppState:
+    hub_url: str
+    account: str | None = None  # None: signed out of this hub
+    credential: str | None = None
+    check: AccountCheck | None = None  # None until the first sync after start or sign-in
+    syncing: bool = False
+    sync_error: str | None = None  # why the last sync could not run at all
+    unseen_recreation: str | None = None  # a recreation the person has not looked at yet
+
+    @property
+    def signed_in(self) -> bool:
+        return self.account is not None
+
+
+@dataclass(frozen=True, slots=True)
+class TrayState:
+    """Everything the tray menu and the window show; rebuilt whenever it is shown."""
+
+    health: Health
+    tooltip: str
+    account_line: str
+    token_line: str
+    status_line: str = ""  # where and when: "hub.docker.com · checked 2 min ago"
+    notice_line: str | None = None  # a third line: something expires soon, a failed sync
+    signed_in: bool = False
+    needs_sign_in: bool = True  # "Sign in…" is offered (signed out, or the session expired)
+    can_copy: bool = False  # a credential for docker can be copied
+    can_manage: bool = False  # tokens can be listed and created
+    syncing: bool = False
+    start_at_login: bool = False
+
+
+def tray_state(state: AppState, now: datetime, *, start_at_login: bool = False) -> TrayState:
+    if state.account is None:
+        return TrayState(
+            health=Health.SIGNED_OUT,
+            tooltip="Hub Tokens · not signed in",
+            account_line="Not signed in",
+            token_line="Sign in to keep a Docker Hub token for docker on this device",
+            status_line=hub_name(state.hub_url),
+            start_at_login=start_at_login,
+        )
+    health, token_line = _token_health(state, now)
+    notice = _notice_line(state, now)
+    if health is Health.HEALTHY and notice is not None and state.sync_error is None:
+        health = Health.ATTENTION
+    check = state.check
+    session_ok = check is None or check.verdict is not Verdict.PAUSE_SESSION
+    keychain_ok = check is None or check.verdict is not Verdict.KEYCHAIN_UNAVAILABLE
+    return TrayState(
+        health=health,
+        tooltip=f"Hub Tokens · {state.account} · {_HEALTH_WORDS[health]}",
+        account_line=f"Signed in as {state.account}",
+        token_line=token_line,
+        status_line=_status_line(state, now),
+        notice_line=notice,
+        signed_in=True,
+        needs_sign_in=not session_ok,
+        can_copy=keychain_ok,
+        can_manage=state.credential == "auto-token"
+        and session_ok
+        and (check is None or check.management_paused is None),
+        syncing=state.syncing,
+        start_at_login=start_at_login,
+    )
+
+
+_HEALTH_WORDS = {
+    Health.SIGNED_OUT: "not signed in",
+    Health.HEALTHY: "all good",
+    Health.ATTENTION: "needs a look",
+    Health.ERROR: "needs you",
+}
+
+
+def hub_name(hub_url: str) -> str:
+    """The hub's name for people: Docker Hub, or another hub's host and port."""
+    return "Docker Hub" if hub_url == DEFAULT_HUB_URL else host_of(hub_url)
+
+
+def _status_line(state: AppState, now: datetime) -> str:
+    parts = [hub_name(state.hub_url)]
+    if state.syncing:
+        parts.append("checking…")
+    elif state.check is not None:
+        parts.append(f"checked {relative(state.check.checked_at, now)}")
+    return " · ".join(parts)
+
+
+def _token_health(state: AppState, now: datetime) -> tuple[Health, str]:
+    check = state.check
+    if check is None:
+        return Health.HEALTHY, "Checking the auto token…"
+    if check.credential == "pat":
+        return (
+            Health.HEALTHY,
+            "Signed in with an access token · docker uses it; managing tokens needs a password",
+        )
+    verdict = check.verdict
+    if verdict is Verdict.KEYCHAIN_UNAVAILABLE:
+        return Health.ERROR, "Keychain unavailable · nothing changed until it can be used"
+    if verdict is Verdict.PAUSE_SESSION:
+        return Health.ERROR, "Sign-in expired · docker keeps its token; sign in again to manage"
+    if verdict is Verdict.REPORT_INACTIVE:
+        return Health.ATTENTION, "Auto token deactivated on Docker Hub · activate it to use it"
+    if verdict in (Verdict.WAIT_FOR_BUDGET, Verdict.BACK_OFF):
+        return Health.ATTENTION, as_sentence(check.report.message)
+    if state.unseen_recreation is not None:
+        return Health.ATTENTION, as_sentence(state.unseen_recreation)
+    if verdict is Verdict.OFFLINE:
+        return Health.HEALTHY, "Docker Hub unreachable · docker keeps its token; will retry"
+    return Health.HEALTHY, _healthy_line(check, now)
+
+
+def _healthy_line(check: AccountCheck, now: datetime) -> str:
+    parts = ["Auto token healthy"]
+    token = check.auto_token
+    created = token.created_at if token is not None else check.auto_created_at
+    if created is not None:
+        parts.append(f"created {relative(created, now)}")
+    if token is not None:
+        parts.append(
+            "never used"
+            if token.last_used is None
+            else f"last used {relative(token.last_used, now)}"
+        )
+    return " · ".join(parts)
+
+
+def _notice_line(state: AppState, now: datetime) -> str | None:
+    if state.sync_error is not None:
+        return f"Last check failed: {state.sync_error}"
+    check = state.check
+    if check is None:
+        return None
+    expires = check.session_expires_at
+    if (
+        check.credential == "auto-token"
+        and check.verdict is not Verdict.PAUSE_SESSION
+        and expires is not None
+        and expires - now <= EXPIRY_WARNING
+    ):
+        return f"Sign-in expires {relative(expires, now)} · sign in again to keep managing tokens"
+    if len(check.expiring) == 1:
+        token = check.expiring[0]
+        assert token.expires_at is not None
+        return f"“{token.label}” expires {relative(token.expires_at, now)}"
+    if check.expiring:
+        return f"{len(check.expiring)} tokens expire within 7 days"
+    return None
+
+
+def as_sentence(text: str) -> str:
+    """The keeper's messages start in lower case (they follow "error: " in the CLI)."""
+    return text[:1].upper() + text[1:]

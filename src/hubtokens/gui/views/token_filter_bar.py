@@ -1,0 +1,53 @@
+"""The filter box and the source and status filters above the token table."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QWidget
+
+from hubtokens.core.hub.models import TokenSource, TokenStatus
+from hubtokens.gui.models.token_table_model import TokenFilter
+
+STALE = "stale"
+
+
+class TokenFilterBar(QWidget):
+    filter_changed = Signal(object)  # TokenFilter
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Filter by description or ID")
+        self.search.setClearButtonEnabled(True)
+        self.source = QComboBox()
+        self.source.addItem("All sources", None)
+        for source in TokenSource:
+            self.source.addItem(source.value, source)
+        self.status = QComboBox()
+        self.status.addItem("All statuses", None)
+        for status in TokenStatus:
+            self.status.addItem(status.value, status)
+        self.status.addItem("Stale", STALE)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.search, 1)
+        layout.addWidget(self.source)
+        layout.addWidget(self.status)
+        self.search.textChanged.connect(self._emit)
+        self.source.currentIndexChanged.connect(self._emit)
+        self.status.currentIndexChanged.connect(self._emit)
+
+    def current(self) -> TokenFilter:
+        status = self.status.currentData()
+        return TokenFilter(
+            text=self.search.text(),
+            source=self.source.currentData(),
+            status=status if isinstance(status, TokenStatus) else None,
+            stale_only=status == STALE,
+        )
+
+    def show_stale(self) -> None:
+        self.status.setCurrentIndex(self.status.findData(STALE))
+
+    def _emit(self) -> None:
+        self.filter_changed.emit(self.current())

@@ -1,0 +1,59 @@
+"""The token window's yes/no questions, behind a protocol so tests answer them without
+patching ``QMessageBox``."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Protocol
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+
+class FollowUp(Enum):
+    """What to do with a token after its replacement was created."""
+
+    DEACTIVATE = "deactivate"
+    DELETE = "delete"
+    KEEP = "keep"
+
+
+class TokenPrompts(Protocol):
+    def confirm(self, parent: QWidget, title: str, text: str, accept: str) -> bool:
+        """Ask before something that cannot be undone; ``accept`` labels the yes button."""
+        ...
+
+    def choose_follow_up(self, parent: QWidget, label: str) -> FollowUp:
+        """After a replacement: deactivate, delete or keep the old token ``label``."""
+        ...
+
+
+class MessageBoxPrompts:
+    """``TokenPrompts`` as message boxes."""
+
+    def confirm(self, parent: QWidget, title: str, text: str, accept: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=parent)
+        yes = box.addButton(accept, QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is yes
+
+    def choose_follow_up(self, parent: QWidget, label: str) -> FollowUp:
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Retire the old token?",
+            f"The replacement is ready. What should happen to the old token “{label}”?",
+            parent=parent,
+        )
+        box.setInformativeText(
+            "Deactivating keeps it listed and lets you activate it again; deleting is for good. "
+            "Anything still using it stops working either way."
+        )
+        choices = [
+            (box.addButton("Deactivate", QMessageBox.ButtonRole.AcceptRole), FollowUp.DEACTIVATE),
+            (box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole), FollowUp.DELETE),
+            (box.addButton("Keep it", QMessageBox.ButtonRole.RejectRole), FollowUp.KEEP),
+        ]
+        box.exec()
+        clicked = box.clickedButton()
+        return next((choice for button, choice in choices if button is clicked), FollowUp.KEEP)
