@@ -2,10 +2,11 @@
 
 Both read the same private gnome-keyring (started as the tests start it), each holding a
 Docker Hub credential it stored itself, and run as the docker CLI runs them: a new process
-per ``get``, the server URL on stdin. Runs alternate (Go, ours, ours through a stand-in for
-the running app) so every helper sees the same machine state; the first ``--warmup`` rounds
-are not counted. Python gets a bytecode cache (in a temporary folder), as an installed program
-has; the stand-in app answers from memory over the helper's socket, as the app will.
+per ``get``, the server URL on stdin. Runs alternate (Go, ours, ours with the app running) so
+every helper sees the same machine state; the first ``--warmup`` rounds are not counted.
+Python gets a bytecode cache (in a temporary folder), as an installed program has. "The app
+running" is the app's own server (``credhelper/appserver.py``), started in this process as the app
+starts it, holding what it loaded from the same keychain.
 
     python bench/credhelper.py [--runs 30] [--warmup 5]
 
@@ -21,12 +22,10 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -37,12 +36,14 @@ sys.path.insert(0, str(REPO))  # the keychain fixture lives in tests/
 
 from tests.fixtures.keychain import SecretService  # noqa: E402
 
+from hubtokens.credhelper.answers import load_credentials  # noqa: E402
+from hubtokens.credhelper.appserver import server_for  # noqa: E402
 from hubtokens.core.dockerconfig import DOCKER_HUB_HUB_URL, DOCKER_HUB_SERVER, HELPER_PROGRAM  # noqa: E402
 from hubtokens.core.paths import AppPaths  # noqa: E402
 from hubtokens.core.secret import Secret  # noqa: E402
 from hubtokens.core.settings import AccountRecord, Settings, SettingsStore  # noqa: E402
 from hubtokens.core.vault import Vault  # noqa: E402
-from hubtokens.credhelper.appsocket import socket_path  # noqa: E402
+from hubtokens.credhelper.appsocket import ask_app  # noqa: E402
 
 GO_HELPER = "docker-credential-secretservice"
 OURS = Path(sys.executable).parent / HELPER_PROGRAM
@@ -77,6 +78,8 @@ def _bench(service: SecretService, root: Path, runs: int, warmup: int) -> dict[s
     env["PYTHONPYCACHEPREFIX"] = str(root / "pycache")
     token = "dckr_pat_" + secrets.token_urlsafe(24)  # made up per run
     _sign_in(service, home, token)
+    app_home = root / "app-home"  # its own socket; the same account and keychain item
+    _sign_in(service, app_home, token)
     stored = subprocess.run(
         [GO_HELPER, "store"],
         input=json.dumps({"ServerURL": DOCKER_HUB_SERVER, "Username": ACCOUNT, "Secret": token}),
@@ -88,19 +91,14 @@ def _bench(service: SecretService, root: Path, runs: int, warmup: int) -> dict[s
     if stored.returncode:
         raise SystemExit(f"{GO_HELPER} store failed: {stored.stdout}{stored.stderr}")
 
-    answer = json.dumps(
-        {"ServerURL": DOCKER_HUB_SERVER, "Username": ACCOUNT, "Secret": token},
-        separators=(",", ":"),
-    )
+    app_env = {**env, "HUBTOKENS_HOME": str(app_home)}
     commands = {
         f"`{GO_HELPER} get` (Go)": ([GO_HELPER, "get"], env),
         f"`{HELPER_PROGRAM} get`, keychain": ([str(OURS), "get"], env),
+        f"`{HELPER_PROGRAM} get`, app running": ([str(OURS), "get"], app_env),
     }
-    app_env = {**env, "HUBTOKENS_HOME": str(root / "app-home")}
-    app_command = f"`{HELPER_PROGRAM} get`, app running (stand-in)"
-    commands[app_command] = ([str(OURS), "get"], app_env)
     timings: dict[str, list[float]] = {name: [] for name in commands}
-    with _stand_in_app(app_env, f"0\n{answer}\n".encode()):
+    with _running_app(app_env, app_home):
         for round_ in range(warmup + runs):
             for name, (command, command_env) in commands.items():
                 started = time.perf_counter()
@@ -130,33 +128,28 @@ def _sign_in(service: SecretService, home: Path, token: str) -> None:
 
 
 @contextmanager
-def _stand_in_app(env: dict[str, str], reply: bytes) -> Iterator[None]:
-    """Listens where the app will and answers every ``get`` from memory."""
-    path = Path(socket_path(env) or "")
-    path.parent.mkdir(parents=True, mode=0o700)
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(str(path))
-    server.listen()
+def _running_app(env: dict[str, str], home: Path) -> Iterator[None]:
+    """The app's server, holding what the app loads from the keychain; checked to answer
+    before and after the runs (a fallback to the keychain would pass unnoticed)."""
+    from keyring.backends.SecretService import Keyring
 
-    def serve() -> None:
-        while True:
-            try:
-                connection, _ = server.accept()
-            except OSError:
-                return
-            with connection:
-                while connection.recv(4096):
-                    pass
-                connection.sendall(reply)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
+    config_dir = str(AppPaths.under(home).config_dir)
+    server = server_for(env, config_dir)
+    if server is None:
+        raise SystemExit("the app's server needs SO_PEERCRED (Linux)")
+    server.start()
+    server.hold(load_credentials(config_dir, Vault(Keyring()).get_item))
     try:
+        _check_app_answers(env)
         yield
+        _check_app_answers(env)
     finally:
-        server.shutdown(socket.SHUT_RDWR)
-        server.close()
-        thread.join(timeout=5)
+        server.stop()
+
+
+def _check_app_answers(env: dict[str, str]) -> None:
+    if ask_app(env, DOCKER_HUB_SERVER, time.monotonic() + 2) is None:
+        raise SystemExit("the app's server did not answer")
 
 
 def _table(timings: dict[str, list[float]], runs: int) -> str:

@@ -71,7 +71,7 @@ def test_fastjson_reads_what_json_writes(value: object, indent: int | str | None
     assert fastjson.loads(text) == json.loads(text)
 
 
-@settings(max_examples=300, database=None)
+@settings(max_examples=300, database=None, deadline=None)
 @given(st.text(max_size=40))
 def test_fastjson_rejects_what_json_rejects(text: str) -> None:
     try:
@@ -80,7 +80,8 @@ def test_fastjson_rejects_what_json_rejects(text: str) -> None:
         with pytest.raises(ValueError):
             fastjson.loads(text)
     else:
-        assert fastjson.loads(text) == expected
+        # Compared as JSON text: NaN, which json accepts, is never equal to itself.
+        assert json.dumps(fastjson.loads(text)) == json.dumps(expected)
 
 
 @settings(max_examples=300, database=None)

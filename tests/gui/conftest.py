@@ -26,6 +26,7 @@ from hubtokens.gui.pyside_fixes import guard_against_emit_leak
 from hubtokens.gui.tasks import TaskRunner
 from hubtokens.localhub import LocalHub
 from tests.fixtures.localhub import HubClock
+from tests.gui.app_support import apps, docker_setup  # noqa: F401  (fixtures for every module)
 
 # Read when pytest-qt makes the QApplication; an explicit value (xcb under Xvfb) wins.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -18,7 +18,14 @@ from hubtokens.core.hub.models import AccessToken
 from hubtokens.core.keeper import ReconcileReport
 from hubtokens.core.keeper.policy import Action, CreateReason, Observation, Verdict
 from hubtokens.gui.actions import AppActions
-from hubtokens.gui.state import AccountCheck, AppState, Health, TrayState, tray_state
+from hubtokens.gui.state import (
+    AccountCheck,
+    AppState,
+    DockerStatus,
+    Health,
+    TrayState,
+    tray_state,
+)
 from hubtokens.gui.tray import TrayController
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -73,9 +80,10 @@ class States:
 
     def __init__(self) -> None:
         self.app = AppState(HUB)
+        self.docker = DockerStatus()
 
     def current(self) -> TrayState:
-        return tray_state(self.app, NOW)
+        return tray_state(self.app, NOW, docker=self.docker)
 
 
 @pytest.fixture
@@ -122,6 +130,7 @@ def test_signed_out(tray: TrayController, states: States) -> None:
         ("---", False),
         ("Copy docker login command", False),
         ("Copy token", False),
+        ("Let docker use this token", False),
         ("---", False),
         ("Manage access tokens…", False),
         ("New access token…", False),
@@ -146,6 +155,7 @@ def test_healthy(tray: TrayController, states: States) -> None:
         ("---", False),
         ("Copy docker login command", True),
         ("Copy token", True),
+        ("Let docker use this token", True),
         ("---", False),
         ("Manage access tokens…", True),
         ("New access token…", True),
@@ -235,6 +245,32 @@ def test_sync_is_disabled_while_one_runs(tray: TrayController, states: States) -
 def test_start_at_login_shows_the_real_setting(tray: TrayController, actions: AppActions) -> None:
     actions.apply(replace(tray_state(SIGNED_IN, NOW), start_at_login=True))
     assert actions.start_at_login.isChecked()
+
+
+def test_docker_using_this_token_is_checked(
+    tray: TrayController, states: States, actions: AppActions
+) -> None:
+    states.docker = DockerStatus(uses_helper=True)
+    show(tray, states, SIGNED_IN)
+    assert actions.use_docker.isChecked() and actions.use_docker.isEnabled()
+    states.docker = DockerStatus(uses_helper=True, busy=True)
+    assert ("Let docker use this token", False) in show(tray, states, SIGNED_IN)
+    states.docker = DockerStatus(uses_helper=True)
+    assert ("Let docker use this token", True) in show(tray, states, AppState(HUB))  # undo
+
+
+def test_docker_signed_out_by_docker_logout_is_shown_with_a_way_back(
+    tray: TrayController, states: States
+) -> None:
+    states.docker = DockerStatus(signed_out=("https://index.docker.io/v1/",))
+    shown = show(tray, states, SIGNED_IN)
+    assert shown[2] == (
+        "docker is signed out (docker logout) · Sign docker in again to use this token",
+        False,
+    )
+    assert ("Sign docker in again", True) in shown
+    states.docker = DockerStatus()
+    assert "Sign docker in again" not in [text for text, _ in show(tray, states, SIGNED_IN)]
 
 
 def test_opening_the_menu_rebuilds_it_and_says_so(

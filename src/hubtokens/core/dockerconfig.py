@@ -172,13 +172,15 @@ def save_json(path: str, data: object) -> None:
     _write(path, json.dumps(data, indent=2) + "\n")
 
 
-def _write(path: str, text: str, mode: int = 0o600) -> None:
+def _write(
+    path: str, text: str, mode: int = 0o600, unchanged: Callable[[], bool] | None = None
+) -> None:
     from pathlib import Path
 
     from hubtokens.core.fileio import write_atomic
 
     try:
-        write_atomic(Path(path), text, mode=mode)
+        write_atomic(Path(path), text, mode=mode, unchanged=unchanged)
     except OSError as exc:
         raise _config_error(f"cannot write {path}: {_reason(exc)}") from None
 
@@ -244,6 +246,13 @@ def sign_docker_cli_in(config_dir: str, hub_url: str) -> tuple[list[str], dict[s
     return signed_in, kept
 
 
+def signed_out_servers(config_dir: str, hub_url: str) -> list[str]:
+    """The servers of ``hub_url`` that ``docker logout`` signed out (``sign_docker_cli_in``
+    signs them in again)."""
+    states = parse_cli_states(load_json(os.path.join(config_dir, DOCKER_CLI_FILE)))
+    return [s for s in servers_of_hub(config_dir, hub_url) if s in states and states[s] is None]
+
+
 # --- docker's config.json --------------------------------------------------------------------
 
 
@@ -276,6 +285,10 @@ def read_cred_helpers(config_file: str) -> dict[str, str]:
 
 def add_cred_helpers(config_file: str, servers: Sequence[str], edits_file: str) -> EditResult:
     """Make ``credHelpers`` name ``hubtokens`` for ``servers``; record what was changed."""
+    return _retrying(lambda: _add_cred_helpers(config_file, servers, edits_file), config_file)
+
+
+def _add_cred_helpers(config_file: str, servers: Sequence[str], edits_file: str) -> EditResult:
     config_file = os.path.realpath(config_file)  # edit a symlinked file, keep the link
     text, config = _read_config(config_file)
     result = EditResult(config_file)
@@ -308,6 +321,12 @@ def remove_cred_helpers(
     An entry is restored only while it still names ``hubtokens``: one the person changed
     since is theirs and stays.
     """
+    return _retrying(lambda: _remove_cred_helpers(config_file, edits_file, servers), config_file)
+
+
+def _remove_cred_helpers(
+    config_file: str, edits_file: str, servers: Sequence[str] | None
+) -> EditResult:
     config_file = os.path.realpath(config_file)
     text, config = _read_config(config_file)
     result = EditResult(config_file)
@@ -334,6 +353,36 @@ def remove_cred_helpers(
         result.backup = _rewrite(config_file, text, config, _writable_mode(config_file, text))
     _save_edits(edits_file, edits)
     return result
+
+
+_EDIT_ATTEMPTS = 20
+
+
+def _retrying(edit: Callable[[], EditResult], config_file: str) -> EditResult:
+    """Run ``edit`` again while another program (the docker CLI) rewrites the file between
+    our read and our write: its change is kept, and ours is made over it."""
+    from hubtokens.core.fileio import ChangedMeanwhile
+
+    for _ in range(_EDIT_ATTEMPTS):
+        try:
+            return edit()
+        except ChangedMeanwhile:
+            continue
+    raise _config_error(
+        f"{config_file} kept changing while it was being edited; it was left as the other "
+        "program wrote it",
+        hint="run the command again",
+    )
+
+
+def _current_text(config_file: str) -> str | None:
+    try:
+        with open(config_file, encoding="utf-8") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError):
+        return ""  # unreadable now: not the text that was edited
 
 
 def _read_config(config_file: str) -> tuple[str | None, dict[str, Any]]:
@@ -392,7 +441,7 @@ def _rewrite(
     if old_text is not None:
         backup = config_file + BACKUP_SUFFIX
         _write(backup, old_text, mode)
-    _write(config_file, text, mode)
+    _write(config_file, text, mode, unchanged=lambda: _current_text(config_file) == old_text)
     return backup
 
 

@@ -139,6 +139,11 @@ class Vault:
     def delete_auto_token(self, hub_url: str, account: str) -> None:
         self._delete(vault_key("auto-token", hub_url, account))
 
+    def get_item(self, key: str) -> Secret | None:
+        """Any item of ``SERVICE`` by its keyring username: the running app reads the
+        ``docker-login`` items the credential helper writes, to answer for it."""
+        return self._get(key)
+
     def diagnostics(self) -> VaultDiagnostics:
         """Describe the keychain; never raises (a failed probe shows up in last_error)."""
         locked: bool | None = None

@@ -1,8 +1,8 @@
 """Ask the running app for the answer to ``get``: the fast path when the app is running.
 
-The app (its side comes with the GUI) listens on ``<runtime>/hubtokens/helper.sock``, where
-``<runtime>`` is ``$HUBTOKENS_HOME/run`` when that is set, else ``$XDG_RUNTIME_DIR``. The
-helper uses that socket only when
+The app (its side is ``credhelper/appserver.py``) listens on ``<runtime>/hubtokens/helper.sock``,
+where ``<runtime>`` is ``$HUBTOKENS_HOME/run`` when that is set, else ``$XDG_RUNTIME_DIR``.
+The helper uses that socket only when
 
 * the ``hubtokens`` folder belongs to this user and others have no access to it (mode 0700),
   so no one else can have put the socket there, and
@@ -55,7 +55,7 @@ def ask_app(environ: Mapping[str, str], server: str, deadline: float) -> tuple[i
     try:
         sock.settimeout(max(0.001, min(APP_SECONDS, deadline - time.monotonic())))
         sock.connect(path)
-        if _peer_uid(sock) != os.getuid():
+        if peer_uid(sock) != os.getuid():
             return None
         sock.sendall(b"get\n" + server.encode("utf-8") + b"\n")
         sock.shutdown(_socket.SHUT_WR)
@@ -75,7 +75,8 @@ def _private_folder(path: str) -> bool:
     return st.st_uid == os.getuid() and not st.st_mode & 0o077
 
 
-def _peer_uid(sock: _socket.socket) -> int:
+def peer_uid(sock: _socket.socket) -> int:
+    """The uid of the process at the other end of a connected AF_UNIX socket (Linux)."""
     # struct ucred { pid_t pid; uid_t uid; gid_t gid; }, in native byte order
     creds = sock.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, 12)
     return int.from_bytes(creds[4:8], sys.byteorder)

@@ -96,7 +96,6 @@ def run(action: str, data: str, environ: Mapping[str, str], deadline: float) -> 
 
 def _get(server: str, environ: Mapping[str, str], deadline: float) -> str:
     from hubtokens.credhelper.appsocket import ask_app
-    from hubtokens.credhelper.fastjson import dumps_strings
 
     answer = ask_app(environ, server, deadline)
     if answer is not None:
@@ -105,6 +104,13 @@ def _get(server: str, environ: Mapping[str, str], deadline: float) -> str:
             raise HelperError(text.strip())
         return text
     username, secret = _helper(environ, deadline).get(server)
+    return credential_json(server, username, secret)
+
+
+def credential_json(server: str, username: str, secret: str) -> str:
+    """What ``get`` prints for a credential; the running app answers with the same text."""
+    from hubtokens.credhelper.fastjson import dumps_strings
+
     return dumps_strings({"ServerURL": server, "Username": username, "Secret": secret}) + "\n"
 
 

@@ -18,6 +18,9 @@ class AppActions(QObject):
         self.open_window = QAction("Open Hub Tokens", self)
         self.copy_login = QAction("Copy docker login command", self)
         self.copy_token = QAction("Copy token", self)
+        self.use_docker = QAction("Let docker use this token", self)
+        self.use_docker.setCheckable(True)
+        self.sign_docker_in = QAction("Sign docker in again", self)
         self.manage = QAction("Manage access tokens…", self)
         self.new_token = QAction("New access token…", self)
         self.sync = QAction("Sync now", self)
@@ -48,6 +51,12 @@ class AppActions(QObject):
         self.sign_in.setText("Sign in again…" if signed_in else "Sign in…")
         self.sign_out.setVisible(signed_in)
         self.start_at_login.setChecked(state.start_at_login)
+        docker = state.docker
+        self.use_docker.setChecked(docker.uses_helper)
+        # Undoing stays possible when signed out; setting up needs a token to use.
+        self.use_docker.setEnabled(not docker.busy and (signed_in or docker.uses_helper))
+        self.sign_docker_in.setVisible(bool(docker.signed_out))
+        self.sign_docker_in.setEnabled(signed_in and not docker.busy)
 
 
 def fill_menu(menu: QMenu, actions: AppActions, state: TrayState, *, for_tray: bool = True) -> None:
@@ -55,7 +64,7 @@ def fill_menu(menu: QMenu, actions: AppActions, state: TrayState, *, for_tray: b
     to the window; the window's own menu has only the actions."""
     menu.clear()
     if for_tray:
-        for text in (state.account_line, state.token_line, state.notice_line):
+        for text in (state.account_line, state.token_line, state.notice_line, state.docker_line):
             if text:
                 line = menu.addAction(text)
                 line.setEnabled(False)  # information, not a command
@@ -63,7 +72,7 @@ def fill_menu(menu: QMenu, actions: AppActions, state: TrayState, *, for_tray: b
         menu.addAction(actions.open_window)
         menu.addSeparator()
     groups = (
-        (actions.copy_login, actions.copy_token),
+        (actions.copy_login, actions.copy_token, actions.use_docker, actions.sign_docker_in),
         (actions.manage, actions.new_token),
         (actions.sync, actions.sign_in, actions.sign_out),
         (actions.start_at_login,),

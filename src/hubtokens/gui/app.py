@@ -35,8 +35,10 @@ from hubtokens.core.paths import HOME_ENV, AppPaths
 from hubtokens.core.secret import Secret
 from hubtokens.core.settings import SettingsStore
 from hubtokens.core.vault import Vault
+from hubtokens.credhelper.appserver import server_for
 from hubtokens.gui.autostart import APP_ID, autostart_for, launch_command
 from hubtokens.gui.clipboard import ClipboardGuard
+from hubtokens.gui.controllers.docker import DockerSetup
 from hubtokens.gui.icons import app_icon
 from hubtokens.gui.pyside_fixes import guard_against_emit_leak
 from hubtokens.gui.shell import HubTokensApp, TokenWindowLike
@@ -182,7 +184,9 @@ def _run(options: argparse.Namespace, environ: dict[str, str], sandbox: DemoSand
             return 1
     wakeup = _quit_on_termination(qt_app)
     runner = TaskRunner(QThreadPool())
-    app = _build_app(runner, settings, paths, hub_url, environ, sandbox)
+    # A job that renders and exits, and the demo, leave the helper to the real app.
+    serve_helper = options.screenshots is None and sandbox is None
+    app = _build_app(runner, settings, paths, hub_url, environ, sandbox, serve_helper)
     app.quit_requested.connect(qt_app.quit)
     if instance is not None:
         instance.activated.connect(app.window.bring_forward)
@@ -222,12 +226,14 @@ def _build_app(
     hub_url: str,
     environ: Mapping[str, str],
     sandbox: DemoSandbox | None,
+    serve_helper: bool,
 ) -> HubTokensApp:
     clock = utc_now
     client_for = client_cache(clock)
+    vault = Vault(sandbox.keychain) if sandbox else Vault()
     keeper = Keeper(
         client_for=client_for,
-        vault=Vault(sandbox.keychain) if sandbox else Vault(),
+        vault=vault,
         settings=settings,
         lock=KeeperLock(paths.keeper_lock_file),
         clock=clock,
@@ -250,6 +256,13 @@ def _build_app(
         ),
         tray_available=QSystemTrayIcon.isSystemTrayAvailable,
         token_window_factory=token_window_factory(runner, keeper, client_for, clock, clipboard),
+        docker=DockerSetup(
+            config_dir=str(paths.config_dir),
+            # The demo's keychain is thrown away: docker's real config must not name it.
+            environ={"DOCKER_CONFIG": str(sandbox.home / "docker")} if sandbox else environ,
+            read_item=vault.get_item,
+            server=server_for(environ, str(paths.config_dir)) if serve_helper else None,
+        ),
     )
 
 

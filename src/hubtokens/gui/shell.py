@@ -20,6 +20,7 @@ from hubtokens.core.secret import Secret
 from hubtokens.gui.actions import AppActions
 from hubtokens.gui.autostart import Autostart
 from hubtokens.gui.clipboard import ClipboardGuard
+from hubtokens.gui.controllers.docker import DockerController, DockerSetup
 from hubtokens.gui.controllers.session import SessionController, SyncTimings
 from hubtokens.gui.messages import describe_error
 from hubtokens.gui.notifications import Notification
@@ -68,6 +69,7 @@ class HubTokensApp(QObject):
         autostart: Autostart,
         tray_available: Callable[[], bool],
         token_window_factory: TokenWindowFactory,
+        docker: DockerSetup,
         timings: AppTimings | None = None,
         parent: QObject | None = None,
     ) -> None:
@@ -88,6 +90,7 @@ class HubTokensApp(QObject):
         self.session = SessionController(
             runner, keeper, client_for, hub_url=hub_url, clock=clock, timings=self._timings.sync
         )
+        self.docker = DockerController(runner, docker, self)
         self.actions = AppActions(self)
         self.tray = TrayController(self.actions, self.tray_state, self)
         self.window = HomeWindow(self.actions, self.tray_state)
@@ -101,6 +104,7 @@ class HubTokensApp(QObject):
         self._clock_tick = QTimer(self)
         self._clock_tick.setInterval(self._timings.clock_tick_ms)
         self._clock_tick.timeout.connect(self._refresh)
+        self._clock_tick.timeout.connect(self.docker.refresh)  # a docker logout meanwhile
         self._connect()
 
     def _connect(self) -> None:
@@ -108,6 +112,8 @@ class HubTokensApp(QObject):
         a.open_window.triggered.connect(self.window.bring_forward)
         a.copy_login.triggered.connect(self._on_copy_login_triggered)
         a.copy_token.triggered.connect(self._on_copy_token_triggered)
+        a.use_docker.triggered.connect(self.docker.set_used)
+        a.sign_docker_in.triggered.connect(self.docker.sign_docker_in)
         a.manage.triggered.connect(self._on_manage_triggered)
         a.new_token.triggered.connect(self._on_new_token_triggered)
         a.sync.triggered.connect(self.session.sync)
@@ -117,7 +123,10 @@ class HubTokensApp(QObject):
         a.quit.triggered.connect(self.quit_requested)
         self.session.state_changed.connect(self._on_session_state_changed)
         self.session.notified.connect(self.notify)
+        self.docker.status_changed.connect(self._refresh)
+        self.docker.notified.connect(self.notify)
         self.tray.menu_opened.connect(self.session.sync_debounced)
+        self.tray.menu_opened.connect(self.docker.refresh)
         self.tray.menu_closed.connect(self.session.acknowledge_recreation)
         self.tray.window_requested.connect(self._on_tray_window_requested)
         self.window.closed.connect(self._on_window_closed)
@@ -132,6 +141,7 @@ class HubTokensApp(QObject):
         """Show the tray icon (or else the window) and pick up the signed-in account."""
         self._start_at_login = self._read_autostart()
         self.session.start()
+        self.docker.start(self.session.state)
         self._clock_tick.start()
         if self._tray_available():
             self._use_tray()
@@ -143,8 +153,10 @@ class HubTokensApp(QObject):
         self._refresh()
 
     def shutdown(self) -> None:
-        """Before the process exits: take a copied secret back, remove the icon."""
+        """Before the process exits: stop answering the helper, take a copied secret back,
+        remove the icon."""
         self.session.stop()
+        self.docker.stop()
         self._clipboard.clear_now()
         self.tray.dispose()
         if self._token_window is not None:
@@ -152,7 +164,12 @@ class HubTokensApp(QObject):
         self.window.hide()  # not close(): without a tray that would ask to quit again
 
     def tray_state(self) -> TrayState:
-        return tray_state(self.session.state, self._clock(), start_at_login=self._start_at_login)
+        return tray_state(
+            self.session.state,
+            self._clock(),
+            start_at_login=self._start_at_login,
+            docker=self.docker.status,
+        )
 
     def sign_in_with(self, hub_url: str, username: str, password: Secret) -> TaskHandle:
         """Sign in without the dialog (``--demo``); a failure is shown as a notification."""
@@ -206,6 +223,7 @@ class HubTokensApp(QObject):
         self.window.refresh()
 
     def _on_session_state_changed(self, state: AppState) -> None:
+        self.docker.follow(state)
         if self._token_window is not None and (
             not state.signed_in or state.hub_url != self._token_window_hub
         ):

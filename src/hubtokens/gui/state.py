@@ -63,6 +63,16 @@ class AppState:
 
 
 @dataclass(frozen=True, slots=True)
+class DockerStatus:
+    """What docker on this device is set up to use (read from docker's and the helper's files)."""
+
+    uses_helper: bool = False  # credHelpers name hubtokens for every Docker Hub key
+    signed_out: tuple[str, ...] = ()  # servers of this hub signed out by `docker logout`
+    problem: str | None = None  # why docker's config (or the helper's state) cannot be read
+    busy: bool = False  # a change is being made
+
+
+@dataclass(frozen=True, slots=True)
 class TrayState:
     """Everything the tray menu and the window show; rebuilt whenever it is shown."""
 
@@ -78,9 +88,17 @@ class TrayState:
     can_manage: bool = False  # tokens can be listed and created
     syncing: bool = False
     start_at_login: bool = False
+    docker: DockerStatus = DockerStatus()
+    docker_line: str | None = None  # what docker cannot do now, and why
 
 
-def tray_state(state: AppState, now: datetime, *, start_at_login: bool = False) -> TrayState:
+def tray_state(
+    state: AppState,
+    now: datetime,
+    *,
+    start_at_login: bool = False,
+    docker: DockerStatus = DockerStatus(),
+) -> TrayState:
     if state.account is None:
         return TrayState(
             health=Health.SIGNED_OUT,
@@ -89,6 +107,8 @@ def tray_state(state: AppState, now: datetime, *, start_at_login: bool = False) 
             token_line="Sign in to keep a Docker Hub token for docker on this device",
             status_line=hub_name(state.hub_url),
             start_at_login=start_at_login,
+            docker=docker,
+            docker_line=_docker_line(docker),
         )
     health, token_line = _token_health(state, now)
     notice = _notice_line(state, now)
@@ -112,7 +132,17 @@ def tray_state(state: AppState, now: datetime, *, start_at_login: bool = False) 
         and (check is None or check.management_paused is None),
         syncing=state.syncing,
         start_at_login=start_at_login,
+        docker=docker,
+        docker_line=_docker_line(docker),
     )
+
+
+def _docker_line(docker: DockerStatus) -> str | None:
+    if docker.problem is not None:
+        return f"docker: {docker.problem}"
+    if docker.signed_out:
+        return "docker is signed out (docker logout) · Sign docker in again to use this token"
+    return None
 
 
 _HEALTH_WORDS = {

@@ -50,6 +50,8 @@ class ActionButton(QPushButton):
 
     def _sync(self) -> None:
         self.setText(self._action.text())
+        self.setCheckable(self._action.isCheckable())
+        self.setChecked(self._action.isChecked())
         self.setEnabled(self._action.isEnabled())
         self.setVisible(self._action.isVisible())
 
@@ -125,6 +127,9 @@ class HomeWindow(QMainWindow):
         self._notice = QLabel()
         self._notice.setWordWrap(True)
         self._notice.setStyleSheet(WARNING_STYLE)
+        self._docker = QLabel()
+        self._docker.setWordWrap(True)
+        self._docker.setStyleSheet(WARNING_STYLE)
         self.banner = Banner()
 
         header_texts = QVBoxLayout()
@@ -132,6 +137,7 @@ class HomeWindow(QMainWindow):
         header_texts.addWidget(self._account)
         header_texts.addWidget(self._token)
         header_texts.addWidget(self._notice)
+        header_texts.addWidget(self._docker)
         header = QHBoxLayout()
         header.setSpacing(14)
         header.addWidget(self._state_icon, 0, Qt.AlignmentFlag.AlignTop)
@@ -140,24 +146,31 @@ class HomeWindow(QMainWindow):
         grid = QGridLayout()
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(8)
-        sections = (
-            ("Access tokens", (actions.manage, actions.new_token)),
-            ("docker on this device", (actions.copy_login, actions.copy_token)),
-            ("Account", (actions.sync, actions.sign_in, actions.sign_out)),
+        sections = (  # title, rows of actions
+            ("Access tokens", ((actions.manage, actions.new_token),)),
+            (
+                "docker on this device",
+                (
+                    (actions.copy_login, actions.copy_token),
+                    (actions.use_docker, actions.sign_docker_in),
+                ),
+            ),
+            ("Account", ((actions.sync, actions.sign_in, actions.sign_out),)),
         )
         row = 0
-        for title, section_actions in sections:
+        for title, section_rows in sections:
             label = QLabel(title)
             label.setStyleSheet(_SECTION_STYLE)
             grid.addWidget(label, row, 0, 1, 2)
             row += 1
-            for column, action in enumerate(section_actions):
-                button = ActionButton(action)
-                # Sign in… is the one thing to do when it shows: Enter presses it.
-                button.setDefault(action is actions.sign_in)
-                # sign in and sign out share the second column: one is hidden at a time
-                grid.addWidget(button, row, min(column, 1))
-            row += 1
+            for section_actions in section_rows:
+                for column, action in enumerate(section_actions):
+                    button = ActionButton(action)
+                    # Sign in… is the one thing to do when it shows: Enter presses it.
+                    button.setDefault(action is actions.sign_in)
+                    # sign in and sign out share the second column: one is hidden at a time
+                    grid.addWidget(button, row, min(column, 1))
+                row += 1
 
         body = QVBoxLayout()
         body.setContentsMargins(22, 20, 22, 18)
@@ -190,6 +203,8 @@ class HomeWindow(QMainWindow):
         self._token.setText(state.token_line)
         self._notice.setText(state.notice_line or "")
         self._notice.setVisible(bool(state.notice_line))
+        self._docker.setText(state.docker_line or "")
+        self._docker.setVisible(bool(state.docker_line))
         self._status.setText(state.status_line)
 
     def show_notification(self, notification: Notification) -> None:
