@@ -36,13 +36,13 @@ sys.path.insert(0, str(REPO))  # the keychain fixture lives in tests/
 
 from tests.fixtures.keychain import SecretService  # noqa: E402
 
-from hubtokens.credhelper.answers import load_credentials  # noqa: E402
-from hubtokens.credhelper.appserver import server_for  # noqa: E402
 from hubtokens.core.dockerconfig import DOCKER_HUB_HUB_URL, DOCKER_HUB_SERVER, HELPER_PROGRAM  # noqa: E402
 from hubtokens.core.paths import AppPaths  # noqa: E402
 from hubtokens.core.secret import Secret  # noqa: E402
 from hubtokens.core.settings import AccountRecord, Settings, SettingsStore  # noqa: E402
 from hubtokens.core.vault import Vault  # noqa: E402
+from hubtokens.credhelper.answers import load_credentials  # noqa: E402
+from hubtokens.credhelper.appserver import server_for  # noqa: E402
 from hubtokens.credhelper.appsocket import ask_app  # noqa: E402
 
 GO_HELPER = "docker-credential-secretservice"

@@ -20,7 +20,9 @@ def test_emitting_many_times_more_than_true_has_references_is_safe() -> None:
     heard: list[bool] = []
     chatty = Chatty()
     chatty.said.connect(heard.append)
+    before = sys.getrefcount(True)
     for number in range(EMITS):
         chatty.said.emit(number % 2 == 0)
     assert len(heard) == EMITS
-    assert sys.getrefcount(True) > EMITS
+    # ``heard`` holds EMITS // 2 references to True: none may have been lost on the way.
+    assert sys.getrefcount(True) >= before + EMITS // 2

@@ -75,7 +75,7 @@ def test_expiration_choices(alice_window: TokenWindow, hub_clock: HubClock) -> N
     dialog = alice_window.open_new_token_dialog()
     now = hub_clock.now()
     choices = [dialog.expiry.itemText(n) for n in range(dialog.expiry.count())]
-    assert choices == ["None", "30 days", "90 days", "Custom…"]
+    assert choices == ["None", "30 days", "90 days", "Custom date"]
     assert dialog.expires_at(now) is None
     assert dialog.expiry_hint.text() == "The token never expires."
     dialog.expiry.setCurrentIndex(2)
@@ -118,6 +118,7 @@ def test_create_reveal_copy(
     assert on_hub["scopes"] == ["repo:write"]
     assert parse_time(on_hub["expires_at"], "expires_at") == hub_clock.now() + timedelta(days=30)
     row = row_labelled(alice_window, "CI: release pipeline")
+    assert alice_window.selected_rows() == [row]  # the new token is selected, in view
     assert row.texts[Column.SCOPE] == "Read & Write"
     assert row.texts[Column.EXPIRES] == "in 30 days"
     assert alice_window.status.notice.text() == "Created “CI: release pipeline”."

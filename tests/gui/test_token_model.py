@@ -334,3 +334,25 @@ def test_counts_stay_right_for_receivers_that_read_them_during_changes(
     model.remove([model.row_at(n).uuid for n in (0, 2, 4)])  # three separate runs
     assert len(seen) == 5
     assert model.counts() == TokenCounts.of(model.rows) == seen[-1]
+
+
+def test_updating_many_rows_signals_once(model: TokenTableModel) -> None:
+    changes: list[tuple[int, int]] = []
+    model.dataChanged.connect(lambda top, bottom, *_: changes.append((top.row(), bottom.row())))
+    inactive = [make_row(replace(r.token, is_active=False), NOW, None) for r in model.rows[1:4]]
+    model.upsert(inactive)
+    assert changes == [(1, 3)]
+    assert model.counts().active == TokenCounts.of(model.rows).active
+
+
+def test_removing_many_scattered_rows_resets_once(qtmodeltester: ModelTester) -> None:
+    model = TokenTableModel()
+    model.set_rows(rows(*(token(f"t{n:03}", age=n * DAY) for n in range(100))))
+    qtmodeltester.check(model)  # type: ignore[no-untyped-call]
+    resets: list[bool] = []
+    removals: list[bool] = []
+    model.modelReset.connect(lambda: resets.append(True))
+    model.rowsRemoved.connect(lambda *_: removals.append(True))
+    model.remove(model.row_at(n).uuid for n in range(0, 100, 2))  # 50 separate rows
+    assert (len(resets), removals) == (1, [])
+    assert [r.label for r in model.rows] == [f"t{n:03}" for n in range(1, 100, 2)]

@@ -132,6 +132,8 @@ def test_filter_box_and_filters(demo_window: TokenWindow, qtbot: QtBot) -> None:
     assert len(shown()) == 5
     bar.search.setText("re")  # with the stale filter still on
     assert shown() == {"Old Jenkins (retired)", "Release cleanup", "Renovate bot"}
+    bar.search.setText("no such token")
+    assert demo_window.table.placeholder == "No token matches the filter."
 
 
 def test_actions_follow_the_selection(demo_window: TokenWindow) -> None:
@@ -401,7 +403,10 @@ def test_a_pat_sign_in_cannot_manage_tokens(
     window = TokenWindow(make_controller(keeper), clipboard_guard, prompts)  # type: ignore[arg-type]
     qtbot.addWidget(window)
     window.show()
-    refresh(qtbot, window.controller)
+    handle = window.controller.refresh()
+    assert window.table.placeholder == "Loading access tokens…"
+    assert wait_for(qtbot, handle).errors
+    assert window.table.placeholder == ""  # the banner says why
     assert window.banner.isVisible()
     assert "personal access token" in window.banner.text.text()
     assert not window.token_actions.new.isEnabled()
@@ -409,3 +414,23 @@ def test_a_pat_sign_in_cannot_manage_tokens(
 
 def hub_token_by_uuid(hub: LocalHub, uuid: str) -> dict[str, object]:
     return next(t for t in hub.tokens(DEMO) if t["uuid"] == uuid)
+
+
+def test_delete_key_in_the_table_asks_to_delete_the_selection(
+    demo_window: TokenWindow, prompts: ScriptedPrompts, qtbot: QtBot
+) -> None:
+    prompts.confirm_answer = False
+    demo_window.activateWindow()
+    qtbot.waitUntil(demo_window.isActiveWindow, timeout=2000)
+    select_rows(demo_window, "Renovate bot")
+    demo_window.table.setFocus()
+    qtbot.keyClick(demo_window.table, Qt.Key.Key_Delete)  # type: ignore[no-untyped-call]
+    assert len(prompts.confirmations) == 1 and "Renovate bot" in prompts.confirmations[0]
+    qtbot.keyClick(demo_window.filter_bar.search, Qt.Key.Key_Delete)  # type: ignore[no-untyped-call]
+    assert len(prompts.confirmations) == 1  # in the filter box, Delete edits the text
+
+
+def test_every_action_has_an_icon(demo_window: TokenWindow) -> None:
+    a = demo_window.token_actions
+    actions = (a.new, a.refresh, a.review_stale, a.find, *a.for_selection)
+    assert all(not action.icon().pixmap(16, 16).isNull() for action in actions)

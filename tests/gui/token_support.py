@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from hubtokens.core.keeper import Keeper
 from hubtokens.gui.controllers.tokens import TokensController
@@ -100,6 +100,8 @@ class StallProbe(QObject):
     """Measures how long the GUI thread goes without running its event loop: a timer asks
     to fire every ``interval_ms``; the longest gap between two firings is the worst stall."""
 
+    ticked = Signal()
+
     def __init__(self, interval_ms: int = 10) -> None:
         super().__init__()
         self._timer = QTimer(self)
@@ -125,6 +127,7 @@ class StallProbe(QObject):
         self.longest = max(self.longest, now - self._last)
         self._last = now
         self.ticks += 1
+        self.ticked.emit()
 
 
 def seed_hub(data: Path, user: str, password: str, tokens: int) -> None:

@@ -361,13 +361,16 @@ _EDIT_ATTEMPTS = 20
 def _retrying(edit: Callable[[], EditResult], config_file: str) -> EditResult:
     """Run ``edit`` again while another program (the docker CLI) rewrites the file between
     our read and our write: its change is kept, and ours is made over it."""
+    import random
+    import time
+
     from hubtokens.core.fileio import ChangedMeanwhile
 
-    for _ in range(_EDIT_ATTEMPTS):
+    for attempt in range(_EDIT_ATTEMPTS):
         try:
             return edit()
         except ChangedMeanwhile:
-            continue
+            time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # out of step with the writer
     raise _config_error(
         f"{config_file} kept changing while it was being edited; it was left as the other "
         "program wrote it",

@@ -8,16 +8,20 @@ go here: they live in the keychain (``core.vault``).
 from __future__ import annotations
 
 import json
+import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from hubtokens.core.errors import ConfigError, ProtocolError
-from hubtokens.core.fileio import write_atomic
+from hubtokens.core.fileio import ChangedMeanwhile, write_atomic
 from hubtokens.core.hub.models import format_time, parse_time
 
 SCHEMA_VERSION = 1
+_UPDATE_ATTEMPTS = 20
 
 
 def _time_or_none(value: object) -> datetime | None:
@@ -190,12 +194,54 @@ class SettingsStore:
         self.path = path
 
     def load(self) -> Settings:
+        return self._parse(self._read())
+
+    def save(self, settings: Settings) -> None:
+        self._write(settings)
+
+    def update(self, change: Callable[[Settings], Settings]) -> Settings:
+        """Load, ``change`` and save; again if another program rewrote the file in between,
+        so that what it wrote (keys this app does not know) is kept."""
+        for attempt in range(_UPDATE_ATTEMPTS):
+            text = self._read()
+            settings = change(self._parse(text))
+
+            def unchanged(loaded: str | None = text) -> bool:
+                return self._read_quietly() == loaded
+
+            try:
+                self._write(settings, unchanged=unchanged)
+            except ChangedMeanwhile:
+                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
+                continue
+            return settings
+        raise ConfigError(
+            f"{self.path} kept changing while it was being saved",
+            hint="another program is rewriting it; try again",
+        )
+
+    def _read(self) -> str | None:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            return self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            return Settings()
+            return None
         except OSError as exc:
             raise ConfigError(f"cannot read {self.path}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise ConfigError(
+                f"{self.path} is not valid JSON",
+                hint="fix or remove the file; it holds no secrets",
+            ) from None
+
+    def _read_quietly(self) -> str | None:
+        try:
+            return self._read()
+        except ConfigError:
+            return ""  # unreadable now: not the text that was loaded
+
+    def _parse(self, text: str | None) -> Settings:
+        if text is None:
+            return Settings()
         try:
             data = json.loads(text)
         except ValueError:
@@ -203,10 +249,16 @@ class SettingsStore:
                 f"{self.path} is not valid JSON",
                 hint="fix or remove the file; it holds no secrets",
             ) from None
+        if not isinstance(data, dict):
+            raise ConfigError(
+                f"{self.path} does not hold a JSON object",
+                hint="fix or remove the file; it holds no secrets",
+            )
         return Settings.from_json(data)
 
-    def save(self, settings: Settings) -> None:
+    def _write(self, settings: Settings, unchanged: Callable[[], bool] | None = None) -> None:
+        text = json.dumps(settings.to_json(), indent=2) + "\n"
         try:
-            write_atomic(self.path, json.dumps(settings.to_json(), indent=2) + "\n")
+            write_atomic(self.path, text, unchanged=unchanged)
         except OSError as exc:
             raise ConfigError(f"cannot write {self.path}: {exc.strerror}") from None

@@ -206,6 +206,10 @@ class HubClient:
         """``DELETE /v2/access-tokens/{uuid}`` (204; 200 and hub-tool's 202 also mean done)."""
         response = self._send("DELETE", self._token_url(uuid), Route.TOKENS, session=session)
         self._check_status(response, Route.TOKENS, (200, 202, 204))
+        if response.status_code != 204 and response.content.strip():
+            # A 200 carrying a proxy's page or garbage is not the hub saying "deleted": the
+            # keeper would forget a token that is still there.
+            decode_json(response.content, response.status_code)
 
     # --- URLs -------------------------------------------------------------------------------
 

@@ -99,6 +99,12 @@ def error_for(
             return PermissionDenied(PAT_SESSION_MESSAGE, status=status)
         return PermissionDenied(quoted, status=status)
     if status == 404:
+        if not _is_json(headers):
+            # A proxy's "not found" page is not the API saying the token is gone, and the
+            # keeper takes a 404 as proof that it was deleted: only the API's own answer counts.
+            return ProtocolError(
+                "the hub answered HTTP 404 with a page that is not its API's", status=status
+            )
         return NotFound(quoted, status=status)
     if status == 429:
         return RateLimited(retry_at=parse_retry_at(headers, now))
@@ -108,6 +114,12 @@ def error_for(
         return ProtocolError(f"the hub answered with a redirect (HTTP {status})", status=status)
     suffix = f": {quoted}" if quoted else ""
     return HubError(f"the hub answered HTTP {status}{suffix}", status=status)
+
+
+def _is_json(headers: Mapping[str, str]) -> bool:
+    """True when the answer says it is JSON (``application/json``, ``…+json``)."""
+    media = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    return media.split(";", 1)[0].strip().lower().endswith("json")
 
 
 def _invalid(body: Mapping[str, Any]) -> InvalidRequest:

@@ -51,6 +51,7 @@ from hubtokens.core.settings import (
     AccountRecord,
     AutoTokenRecord,
     PendingCreate,
+    Settings,
     SettingsStore,
 )
 
@@ -207,10 +208,10 @@ class Keeper:
                 self._vault.put_auto_token(hub_url, account, pat)
                 self._vault.put_session(hub_url, account, session.jwt)
                 record = replace(record, auto_token=None, last_outcome="signed-in-with-pat")
-                self._settings.save(settings.with_account(record))
+                self._save_record(record)
                 return SignInResult(hub_url, account, session, with_pat=True, report=None)
             self._vault.put_session(hub_url, account, session.jwt)
-            self._settings.save(settings.with_account(record))
+            self._save_record(record)
             report = self._reconcile_locked(hub_url, explicit=True)
         return SignInResult(hub_url, account, session, with_pat=False, report=report)
 
@@ -431,14 +432,18 @@ class Keeper:
         try:
             self._vault.put_auto_token(record.hub_url, record.account, created.secret)
         except VaultError as exc:
+            retry_at: datetime | None = None
             try:
                 client.delete_token(session, created.token.uuid)
                 record = replace(record, pending_create=None)
+            except RateLimited as limited:  # pending stays; the hub's Retry-After holds
+                retry_at = max(limited.retry_at or now + DEFAULT_BACKOFF, now)
+                record = replace(record, not_before=retry_at)
             except HubError:
                 pass  # pending stays: the next run deletes it
             return failed(
                 f"created a token but could not store it: {exc.message}",
-                Action(Verdict.KEYCHAIN_UNAVAILABLE),
+                Action(Verdict.KEYCHAIN_UNAVAILABLE, until=retry_at),
                 record,
             )
         # 5. Done: record it and clear the intent in one save.
@@ -490,7 +495,7 @@ class Keeper:
                 deleted = record.auto_token.uuid
             self._vault.delete_auto_token(hub_url, record.account)
             self._vault.delete_session(hub_url, record.account)
-            self._settings.save(self._settings.load().without_account(hub_url))
+            self._settings.update(lambda settings: settings.without_account(hub_url))
             return SignOutResult(hub_url, record.account, deleted)
 
     # --- what the front ends need -------------------------------------------------------
@@ -554,7 +559,14 @@ class Keeper:
         return record
 
     def _save_record(self, record: AccountRecord) -> None:
-        self._settings.save(self._settings.load().with_account(record))
+        def change(settings: Settings) -> Settings:
+            current = settings.account_for(record.hub_url)
+            # Keys this version does not know are kept as the file has them now.
+            return settings.with_account(
+                record if current is None else replace(record, extra=current.extra)
+            )
+
+        self._settings.update(change)
 
     def _save_report(self, record: AccountRecord, report: ReconcileReport) -> ReconcileReport:
         record = replace(

@@ -118,10 +118,13 @@ class BatchResult:
 
 def list_rows(
     access: HubAccess, order: SortOrder, *, on_progress: Progress, cancel: CancelToken
-) -> Listing:
-    """Every token as table rows in ``order``, the table's order when the listing began."""
+) -> Listing | None:
+    """Every token as table rows in ``order``, the table's order when the listing began;
+    None when a newer listing replaced this one meanwhile."""
     client, session = access.connect()
     tokens = client.list_tokens(session, on_progress=on_progress)
+    if cancel.cancelled:  # nobody will look at these rows: do not format them
+        return None
     record = access.account()
     # Formatted, sorted and counted here, not on the GUI thread: 10,000 rows take a while.
     rows = RowSet.build(map(access.row_maker(record), tokens), order)

@@ -86,28 +86,34 @@ class TokensController(QObject):
             "list tokens", token_tasks.list_rows, self._access, self.model.order, progress=True
         )
         self._listing = handle
-        handle.progress.connect(lambda done, total: self._on_listing_progress(handle, done, total))
-        handle.succeeded.connect(lambda listing: self._on_listing_succeeded(handle, listing))
-        handle.finished.connect(lambda: self._on_listing_finished(handle))
+        # The slots get the task's id, not its handle: a handle reachable from its own
+        # connections would be a cycle that only the garbage collector can free.
+        task = handle.task_id
+        handle.progress.connect(lambda done, total: self._on_listing_progress(task, done, total))
+        handle.succeeded.connect(lambda listing: self._on_listing_succeeded(task, listing))
+        handle.finished.connect(lambda: self._on_listing_finished(task))
         self.refresh_started.emit()
         return handle
 
     # A dropped listing may still have signals queued: only the current one counts.
 
-    def _on_listing_progress(self, handle: TaskHandle, done: int, total: int) -> None:
-        if handle is self._listing:
+    def _is_current_listing(self, task: int) -> bool:
+        return self._listing is not None and self._listing.task_id == task
+
+    def _on_listing_progress(self, task: int, done: int, total: int) -> None:
+        if self._is_current_listing(task):
             self.refresh_progress.emit(done, total)
 
-    def _on_listing_succeeded(self, handle: TaskHandle, listing: Listing) -> None:
-        if handle is not self._listing:
+    def _on_listing_succeeded(self, task: int, listing: Listing | None) -> None:
+        if listing is None or not self._is_current_listing(task):
             return
         self.account = listing.account
         self.last_refresh = listing.fetched_at
         self.model.set_rows(listing.rows)
         self.refreshed.emit(listing.fetched_at)
 
-    def _on_listing_finished(self, handle: TaskHandle) -> None:
-        if handle is self._listing:
+    def _on_listing_finished(self, task: int) -> None:
+        if self._is_current_listing(task):
             self._listing = None
             self.refresh_finished.emit()
 
@@ -182,7 +188,8 @@ class TokensController(QObject):
             self.busy_changed.emit(True)
         handle.succeeded.connect(lambda _: self._set_session_problem(None))
         handle.failed.connect(self._on_task_failed)
-        handle.finished.connect(lambda: self._on_task_finished(handle.task_id))
+        task = handle.task_id
+        handle.finished.connect(lambda: self._on_task_finished(task))
         return handle
 
     def _on_task_failed(self, exc: Exception) -> None:

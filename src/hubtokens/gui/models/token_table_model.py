@@ -39,6 +39,8 @@ ROW_ROLE = Qt.ItemDataRole.UserRole + 2  # the whole TokenRow
 ModelIndex = QModelIndex | QPersistentModelIndex
 #: Newest first, as the Hub lists them.
 DEFAULT_ORDER = SortOrder(Column.CREATED, descending=True)
+#: Removing more separate runs of rows than this resets the model instead.
+RESET_ABOVE_RUNS = 16
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
 _FONT = Qt.ItemDataRole.FontRole
@@ -137,27 +139,42 @@ class TokenTableModel(QAbstractTableModel):
         self.endResetModel()
 
     def upsert(self, rows: Iterable[TokenRow]) -> None:
-        """Update rows in place (they keep their position) and insert new ones in order."""
+        """Update rows in place (they keep their position; one ``dataChanged`` for all) and
+        insert new ones in order."""
         position = {row.uuid: n for n, row in enumerate(self._rows)}
+        changed: list[int] = []
+        new: list[TokenRow] = []
         for row in rows:
             at = position.get(row.uuid)
-            if at is not None:
+            if at is None:
+                new.append(row)
+            else:
                 self._rows[at] = row
-                self._counts = None  # before the signal: its receivers may ask for counts
-                self.dataChanged.emit(self.index(at, 0), self.index(at, len(Column) - 1))
-                continue
+                changed.append(at)
+        if changed:
+            self._counts = None  # before the signal: its receivers may ask for counts
+            last_column = len(Column) - 1
+            self.dataChanged.emit(
+                self.index(min(changed), 0), self.index(max(changed), last_column)
+            )
+        for row in new:
             at = insertion_point(self._rows, row, self._order)
             self.beginInsertRows(QModelIndex(), at, at)
             self._rows.insert(at, row)
             self._counts = None
             self.endInsertRows()
-            position = {r.uuid: n for n, r in enumerate(self._rows)}
 
     def remove(self, uuids: Iterable[str]) -> None:
         gone = set(uuids)
         doomed = [n for n, row in enumerate(self._rows) if row.uuid in gone]
+        runs = _runs(doomed)
+        if len(runs) > RESET_ABOVE_RUNS:
+            # Each removal costs the proxy and the view a pass over every row: past a few,
+            # one reset is cheaper.
+            self.set_rows([row for row in self._rows if row.uuid not in gone])
+            return
         # Remove contiguous runs from the bottom up, so earlier positions stay valid.
-        for first, last in reversed(_runs(doomed)):
+        for first, last in reversed(runs):
             self.beginRemoveRows(QModelIndex(), first, last)
             del self._rows[first : last + 1]
             self._counts = None
@@ -201,10 +218,6 @@ class TokenFilterProxy(QSortFilterProxyModel):
         self._filter = TokenFilter()
         self._accept_all = True
         self.setSourceModel(source)
-
-    @property
-    def filter(self) -> TokenFilter:
-        return self._filter
 
     def source_model(self) -> TokenTableModel:
         return self._source

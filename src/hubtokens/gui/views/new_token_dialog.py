@@ -35,7 +35,7 @@ from hubtokens.gui.views.task_dialog import TaskDialog
 DEFAULT_SCOPE = Scope.PUBLIC_READ  # as on the Hub
 NEVER = "never"
 CUSTOM = "custom"
-_EXPIRY_CHOICES = (("None", NEVER), ("30 days", "30d"), ("90 days", "90d"), ("Custom…", CUSTOM))
+_EXPIRY_CHOICES = (("None", NEVER), ("30 days", "30d"), ("90 days", "90d"), ("Custom date", CUSTOM))
 
 
 class NewTokenDialog(TaskDialog):
@@ -73,6 +73,7 @@ class NewTokenDialog(TaskDialog):
         self.expiry = QComboBox()
         for text, value in _EXPIRY_CHOICES:
             self.expiry.addItem(text, value)
+        self.expiry.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.custom_date = QDateEdit()
         self.custom_date.setCalendarPopup(True)
         self.custom_date.setDisplayFormat("yyyy-MM-dd")

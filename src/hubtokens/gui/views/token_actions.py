@@ -45,7 +45,7 @@ class TokenActions(QObject):
         )
         self.replace = self._make(
             "Replace…",
-            "view-refresh",
+            None,  # no theme has an icon for it, and Refresh's would mislead
             "replace",
             "Create a token with the same description and access and a new expiry",
         )
@@ -108,7 +108,7 @@ class TokenActions(QObject):
     def _make(
         self,
         text: str,
-        theme: str,
+        theme: str | None,
         name: str,
         tip: str,
         shortcut: QKeySequence | None = None,

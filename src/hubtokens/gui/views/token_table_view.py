@@ -1,9 +1,11 @@
 """The token table's view: row selection, sorting by header click, fixed row heights and
-column widths (measuring 10,000 rows' contents would stall the GUI thread)."""
+column widths (measuring 10,000 rows' contents would stall the GUI thread), and a line in
+the middle when there are no rows to show, saying why."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
+from PySide6.QtGui import QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from hubtokens.gui.models.token_rows import Column, TokenRow
@@ -25,6 +27,7 @@ class TokenTableView(QTableView):
     def __init__(self, proxy: TokenFilterProxy, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.proxy = proxy
+        self._placeholder = ""
         self.setModel(proxy)
         self.setItemDelegate(TokenDelegate(self))
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -53,18 +56,45 @@ class TokenTableView(QTableView):
         header.setSortIndicator(column, order)
         self.setSortingEnabled(True)
 
+    @property
+    def placeholder(self) -> str:
+        return self._placeholder
+
+    def set_placeholder(self, text: str) -> None:
+        """What the empty table says (loading, nothing matches the filter, no tokens)."""
+        if text != self._placeholder:
+            self._placeholder = text
+            self.viewport().update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self._placeholder and self.proxy.rowCount() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(
+                self.viewport().rect(),
+                int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
+                self._placeholder,
+            )
+            painter.end()
+
     def selected_rows(self) -> list[TokenRow]:
         """The selected tokens, top to bottom."""
         rows = sorted(index.row() for index in self.selectionModel().selectedRows())
         return [self.proxy.row_at(row) for row in rows]
 
     def select_uuids(self, uuids: set[str]) -> None:
-        """Select these tokens where they are shown (after a refresh replaced every row)."""
+        """Select these tokens where they are shown, and scroll to them."""
         model = self.proxy.source_model()
         selection = QItemSelection()
         last = model.columnCount() - 1
         for n, row in enumerate(model.rows):
             if row.uuid in uuids:
                 selection.select(model.index(n, 0), model.index(n, last))
-        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect
-        self.selectionModel().select(self.proxy.mapSelectionFromSource(selection), flags)
+        shown = self.proxy.mapSelectionFromSource(selection)
+        selection_model = self.selectionModel()
+        selection_model.select(shown, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        if not shown.isEmpty():
+            first = shown.first().topLeft()  # the keyboard focus and the view follow
+            selection_model.setCurrentIndex(first, QItemSelectionModel.SelectionFlag.NoUpdate)
+            self.scrollTo(first)

@@ -8,11 +8,13 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QMainWindow, QMenu, QToolBar, QVBoxLayout, QWidget
 
 from hubtokens.gui.clipboard import ClipboardGuard
 from hubtokens.gui.controllers.token_tasks import Created
 from hubtokens.gui.controllers.tokens import TokensController
+from hubtokens.gui.icons import app_icon
 from hubtokens.gui.models.token_rows import TokenRow
 from hubtokens.gui.models.token_table_model import TokenFilter, TokenFilterProxy
 from hubtokens.gui.tasks import TaskHandle
@@ -48,6 +50,7 @@ class TokenWindow(QMainWindow):
         self._kept_selection: set[str] = set()
         self.reveal_dialog: RevealDialog | None = None
         self.setWindowTitle("Access tokens — Hub Tokens")
+        self.setWindowIcon(app_icon())
         self.resize(1100, 620)
 
         model = controller.model
@@ -89,8 +92,10 @@ class TokenWindow(QMainWindow):
         for change in (model.rowsInserted, model.rowsRemoved, model.dataChanged):
             change.connect(self._on_rows_changed)
         controller.refresh_started.connect(self.status.start_progress)
+        controller.refresh_started.connect(self._update_placeholder)
         controller.refresh_progress.connect(self.status.show_progress)
         controller.refresh_finished.connect(self.status.hide_progress)
+        controller.refresh_finished.connect(self._update_placeholder)
         controller.refreshed.connect(self._on_controller_refreshed)
         controller.message.connect(self.status.show_message)
         controller.error.connect(self.status.show_error)
@@ -133,7 +138,13 @@ class TokenWindow(QMainWindow):
         return self.controller.deactivate(self.selected_rows())
 
     def delete_selected(self) -> TaskHandle | None:
-        return self._delete(self.selected_rows())
+        """Deletes the selected tokens once the person confirms."""
+        rows = self.selected_rows()
+        if not rows or not self._prompts.confirm(
+            self, "Delete access tokens", delete_question(rows), "Delete"
+        ):
+            return None
+        return self.controller.delete(rows)
 
     def open_stale_review(self) -> StaleReviewDialog | None:
         stale = [row for row in self.controller.model.rows if row.stale]
@@ -143,13 +154,6 @@ class TokenWindow(QMainWindow):
         dialog.delete_requested.connect(self.controller.delete)
         self._open(dialog)
         return dialog
-
-    def _delete(self, rows: Sequence[TokenRow]) -> TaskHandle | None:
-        if not rows or not self._prompts.confirm(
-            self, "Delete access tokens", delete_question(rows), "Delete"
-        ):
-            return None
-        return self.controller.delete(rows)
 
     def _open_token_dialog(self, replaces: TokenRow | None) -> NewTokenDialog:
         dialog = NewTokenDialog(
@@ -163,6 +167,7 @@ class TokenWindow(QMainWindow):
         return dialog
 
     def _on_token_created(self, created: Created) -> None:
+        self.table.select_uuids({created.row.uuid})  # the new token, in view
         dialog = RevealDialog(
             created, self._clipboard, self._prompts, self if self.isVisible() else None
         )
@@ -198,14 +203,21 @@ class TokenWindow(QMainWindow):
     def _on_table_context_menu_requested(self, position: QPoint) -> None:
         menu = QMenu(self)
         a = self.token_actions
-        for action in (a.rename, a.replace, None, a.activate, a.deactivate, None, a.delete):
-            if action is None:
-                menu.addSeparator()
-            else:
-                menu.addAction(action)
-        menu.addSeparator()
-        menu.addAction(a.new)
-        menu.addAction(a.refresh)
+        _fill(
+            menu,
+            (
+                a.rename,
+                a.replace,
+                None,
+                a.activate,
+                a.deactivate,
+                None,
+                a.delete,
+                None,
+                a.new,
+                a.refresh,
+            ),
+        )
         menu.popup(self.table.viewport().mapToGlobal(position))
 
     def _on_model_about_to_be_reset(self) -> None:
@@ -219,7 +231,19 @@ class TokenWindow(QMainWindow):
     def _on_rows_changed(self) -> None:
         counts = self.controller.model.counts()
         self.status.show_counts(counts, self.proxy.rowCount())
+        self._update_placeholder()
         self._update_actions()
+
+    def _update_placeholder(self) -> None:
+        if self.controller.refreshing and not self.controller.model.rowCount():
+            text = "Loading access tokens…"
+        elif self.controller.last_refresh is None:
+            text = ""  # not listed (yet): the status bar or the banner says why
+        elif self.controller.model.rowCount():
+            text = "No token matches the filter."
+        else:
+            text = "This account has no access tokens yet. Create one with New token."
+        self.table.set_placeholder(text)
 
     def _on_controller_refreshed(self, when: datetime) -> None:
         self.status.show_updated(when)
@@ -244,23 +268,22 @@ class TokenWindow(QMainWindow):
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         a = self.token_actions
-        for action in (
-            a.new,
-            None,
-            a.rename,
-            a.replace,
-            a.activate,
-            a.deactivate,
-            a.delete,
-            None,
-            a.refresh,
-            None,
-            a.review_stale,
-        ):
-            if action is None:
-                toolbar.addSeparator()
-            else:
-                toolbar.addAction(action)
+        _fill(
+            toolbar,
+            (
+                a.new,
+                None,
+                a.rename,
+                a.replace,
+                a.activate,
+                a.deactivate,
+                a.delete,
+                None,
+                a.refresh,
+                None,
+                a.review_stale,
+            ),
+        )
         self.addToolBar(toolbar)
 
 
@@ -278,3 +301,12 @@ def delete_question(rows: Sequence[TokenRow]) -> str:
             "Hub Tokens. Hub Tokens will create a new one at the next sync."
         )
     return text
+
+
+def _fill(target: QMenu | QToolBar, actions: Sequence[QAction | None]) -> None:
+    """Add ``actions`` in order; ``None`` is a separator."""
+    for action in actions:
+        if action is None:
+            target.addSeparator()
+        else:
+            target.addAction(action)
