@@ -8,6 +8,7 @@ thread: a load the app never meets, and not what this test is about.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -34,7 +35,11 @@ from tests.gui.token_support import (
 pytest_plugins = ["tests.gui.token_fixtures"]
 
 TOKENS = 10_000
-STALL_LIMIT_S = 0.050
+# The goal is 50 ms, and bench/token_window.py measures it on a quiet machine. CI shares its
+# two cores with the hub process and other work, where stalls of 100 ms were seen, so the test
+# allows 250 ms. That still catches the real regressions: sorting or building 10,000 rows on
+# the GUI thread stalls it for a second or more.
+STALL_LIMIT_S = 0.250
 SETTLE_TICKS = 10  # probe ticks after the listing, so painting the table is measured too
 PAGE_LATENCY = "latency:value=0.02,path=/v2/access-tokens"  # seconds: a short round trip
 
@@ -65,12 +70,14 @@ def test_ten_thousand_tokens_load_without_stalling_the_gui(
     progress: list[tuple[int, int]] = []
     controller.refresh_progress.connect(lambda *args: progress.append(args))
 
+    gc.freeze()  # as gui/app.py does once start-up is done
     probe = StallProbe()
     probe.start()
     refresh(qtbot, controller).result  # noqa: B018
     settled = probe.ticks + SETTLE_TICKS
     qtbot.waitUntil(lambda: probe.ticks >= settled, timeout=TASK_TIMEOUT_MS)
     longest = probe.stop()
+    gc.unfreeze()
     print(f"LONGEST {longest * 1000:.0f}")
 
     assert window.proxy.rowCount() == TOKENS + 1  # and alice's auto token
