@@ -1,0 +1,186 @@
+"""The real CLI as a subprocess in an isolated home, against a local hub and gnome-keyring,
+with what the tests need to check the outcome from the outside (hub, keychain, settings)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hubtokens.core.labels import auto_label
+from hubtokens.core.vault import SERVICE, vault_key
+from hubtokens.localhub import LocalHub
+from tests.fixtures.keychain import SecretService
+from tests.reliability.pause_runner import PAUSE_AT, PAUSE_FILE
+from tests.reliability.support import token_of_secret
+
+RUNNER = Path(__file__).with_name("pause_runner.py")
+BIN = Path(sys.executable).parent
+LABEL = auto_label(socket.gethostname())  # what the CLI labels its auto token with
+
+
+@dataclass
+class CliHome:
+    """``home.run("sync")`` runs ``python -m hubtokens sync`` with this home's environment."""
+
+    home: Path
+    env: dict[str, str]
+    hub: LocalHub
+    secret_service: SecretService
+    user: str = "alice"
+    transcript: list[str] = field(default_factory=list)
+
+    @classmethod
+    def make(
+        cls, home: Path, hub: LocalHub, secret_service: SecretService, **extra: str
+    ) -> CliHome:
+        env = {
+            **secret_service.subprocess_env(),
+            "HUBTOKENS_HOME": str(home),
+            "HUBTOKENS_HUB_URL": hub.url,
+            "DOCKER_CONFIG": str(home / "docker"),
+            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+            **extra,
+        }
+        env.pop("PYTHON_KEYRING_BACKEND", None)
+        return cls(home, env, hub, secret_service)
+
+    # --- running ---------------------------------------------------------------------------
+
+    def run(
+        self, *args: str, stdin: str = "", env: dict[str, str] | None = None, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [sys.executable, "-m", "hubtokens", *args],
+            input=stdin,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        self.transcript += [result.stdout, result.stderr]
+        return result
+
+    def sign_in(self, password: str, *extra: str) -> subprocess.CompletedProcess[str]:
+        return self.run(
+            "signin", "--username", self.user, "--password-stdin", *extra, stdin=password
+        )
+
+    def start_paused(
+        self, args: Sequence[str], step: str | None, stdin: str = ""
+    ) -> tuple[subprocess.Popen[str], Path]:
+        """Start the CLI through the pause runner; it stops at ``step`` (None: nowhere)."""
+        marker = self.home.parent / f"paused-{time.monotonic_ns()}"
+        env = {**self.env, PAUSE_FILE: str(marker)}
+        if step is not None:
+            env[PAUSE_AT] = step
+        process = subprocess.Popen(
+            [sys.executable, str(RUNNER), *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
+        assert process.stdin is not None
+        process.stdin.write(stdin)
+        process.stdin.close()
+        process.stdin = None  # communicate() must not touch it again
+        return process, marker
+
+    # --- looking ---------------------------------------------------------------------------
+
+    @property
+    def settings_file(self) -> Path:
+        return self.home / "config" / "settings.json"
+
+    def record(self) -> dict[str, Any] | None:
+        try:
+            data = json.loads(self.settings_file.read_text())
+        except FileNotFoundError:
+            return None
+        record: dict[str, Any] | None = data.get("accounts", {}).get(self.hub.url)
+        return record
+
+    def recorded_uuid(self) -> str | None:
+        record = self.record()
+        token = None if record is None else record.get("auto_token")
+        return None if token is None else str(token["uuid"])
+
+    def ours(self) -> list[dict[str, Any]]:
+        return [t for t in self.hub.tokens(self.user) if t["token_label"] == LABEL]
+
+    def keychain(self) -> dict[str, str]:
+        return keychain_items(self.secret_service)
+
+    def stored(self, kind: str) -> str | None:
+        return self.keychain().get(vault_key(kind, self.hub.url, self.user))
+
+    def drop_item(self, kind: str) -> None:
+        import secretstorage
+        from jeepney.io.blocking import open_dbus_connection
+
+        key = vault_key(kind, self.hub.url, self.user)
+        with closing(open_dbus_connection(self.secret_service.address)) as connection:
+            collection = secretstorage.Collection(connection)
+            for item in collection.search_items({"service": SERVICE, "username": key}):
+                item.delete()
+
+    def assert_one_working_token(self) -> str:
+        """Exactly one auto token on the hub, the recorded one, whose secret the keychain holds."""
+        found = self.ours()
+        assert len(found) == 1, f"{len(found)} auto tokens on the hub"
+        [token] = found
+        assert token["is_active"]
+        assert self.recorded_uuid() == token["uuid"], "the settings name another token"
+        record = self.record()
+        assert record is not None and record.get("pending_create") is None
+        secret = self.stored("auto-token")
+        assert token_of_secret(self.hub, secret) == token["uuid"], (
+            "the keychain holds another secret"
+        )
+        assert self.stored("session") is not None
+        return str(token["uuid"])
+
+    def assert_no_orphan(self) -> None:
+        """Nothing on the hub carries our label except the token the settings record."""
+        found = {t["uuid"] for t in self.ours()}
+        assert found <= {self.recorded_uuid()}, f"orphans on the hub: {found}"
+
+
+def keychain_items(secret_service: SecretService) -> dict[str, str]:
+    import secretstorage
+    from jeepney.io.blocking import open_dbus_connection
+
+    with closing(open_dbus_connection(secret_service.address)) as connection:
+        items = secretstorage.Collection(connection).search_items({"service": SERVICE})
+        return {item.get_attributes()["username"]: item.get_secret().decode() for item in items}
+
+
+def wait_for(path: Path, process: subprocess.Popen[str], timeout: float = 30.0) -> None:
+    """Until the paused process wrote ``path``; fails if it ended first."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if process.poll() is not None:
+            out, err = process.communicate()
+            raise AssertionError(f"ended (exit {process.returncode}) before pausing: {out}{err}")
+        if time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError("never reached the step")
+        time.sleep(0.01)
+
+
+def kill(process: subprocess.Popen[str]) -> None:
+    os.kill(process.pid, signal.SIGKILL)
+    process.communicate(timeout=10)
+    assert process.returncode == -signal.SIGKILL
