@@ -93,3 +93,16 @@ def totp_code(secret_b32: str, when: datetime, *, step: int = 30, digits: int = 
     offset = digest[-1] & 0x0F
     number = int.from_bytes(digest[offset : offset + 4], "big") & 0x7FFFFFFF
     return str(number % 10**digits).zfill(digits)
+
+
+def recorded_uuid(keeper: Keeper, hub_url: str) -> str | None:
+    """The auto token the keeper's settings name (asserting it is still signed in)."""
+    record = keeper.account(hub_url)
+    assert record is not None, "the keeper signed itself out"
+    return None if record.auto_token is None else record.auto_token.uuid
+
+
+def recorded_token(keeper: Keeper, hub: LocalHub) -> dict[str, Any] | None:
+    """That token as the hub lists it, or None when the hub no longer has it."""
+    uuid = recorded_uuid(keeper, hub.url)
+    return next((t for t in hub.tokens(USER) if t["uuid"] == uuid), None)

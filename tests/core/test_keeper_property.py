@@ -35,6 +35,8 @@ from tests.core.keeper_support import (
     keychain_item,
     make_keeper,
     ours,
+    recorded_token,
+    recorded_uuid,
 )
 from tests.fixtures.localhub import HubClock
 
@@ -86,13 +88,10 @@ class World:
         return self.hub.url
 
     def record_uuid(self) -> str | None:
-        record = self.keeper.account(self.url)
-        assert record is not None, "the keeper signed itself out"
-        return None if record.auto_token is None else record.auto_token.uuid
+        return recorded_uuid(self.keeper, self.url)
 
     def recorded_token(self) -> dict[str, Any] | None:
-        uuid = self.record_uuid()
-        return next((t for t in self.hub.tokens(USER) if t["uuid"] == uuid), None)
+        return recorded_token(self.keeper, self.hub)
 
     def note_creates(self) -> int:
         """Timestamp the creation requests made since the last call; how many there were."""

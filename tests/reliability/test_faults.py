@@ -47,6 +47,7 @@ from hubtokens.core.keeper.policy import Verdict
 from hubtokens.core.secret import Secret
 from hubtokens.core.vault import Vault
 from hubtokens.localhub import Fault, HubConfig, LocalHub
+from tests.core.keeper_support import recorded_token, recorded_uuid
 from tests.fixtures.localhub import HubClock
 from tests.reliability.conftest import Tally, full_scale, scaled
 from tests.reliability.support import (
@@ -169,13 +170,10 @@ class Story:
         return self.hub.url
 
     def recorded_uuid(self) -> str | None:
-        record = self.keeper.account(self.url)
-        assert record is not None, "the keeper signed itself out"
-        return None if record.auto_token is None else record.auto_token.uuid
+        return recorded_uuid(self.keeper, self.url)
 
     def recorded_token(self) -> dict[str, Any] | None:
-        uuid = self.recorded_uuid()
-        return next((t for t in self.hub.tokens(USER) if t["uuid"] == uuid), None)
+        return recorded_token(self.keeper, self.hub)
 
 
 def _expired(token: dict[str, Any], now: datetime) -> bool:
