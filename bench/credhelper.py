@@ -4,11 +4,14 @@ Both read the same private gnome-keyring (started as the tests start it), each h
 Docker Hub credential it stored itself, and run as the docker CLI runs them: a new process
 per ``get``, the server URL on stdin. Runs alternate (Go, ours, ours with the app running) so
 every helper sees the same machine state; the first ``--warmup`` rounds are not counted.
-Python gets a bytecode cache (in a temporary folder), as an installed program has. "The app
-running" is the app's own server (``credhelper/appserver.py``), started in this process as the app
-starts it, holding what it loaded from the same keychain.
+Ours is what ``pip install`` installs: the package is built into a wheel and installed into a
+temporary venv (with its bytecode), so the helper is the ``bin/docker-credential-hubtokens``
+launcher that skips site, as users get it, not the editable install's slower path. ``--frozen``
+adds a row for the PyInstaller bundle's helper (``make installer`` builds it into dist/). "The
+app running" is the app's own server (``credhelper/appserver.py``), started in this process as
+the app starts it, holding what it loaded from the same keychain.
 
-    python bench/credhelper.py [--runs 30] [--warmup 5]
+    python bench/credhelper.py [--runs 30] [--warmup 5] [--frozen dist/hubtokens/docker-credential-hubtokens]
 
 Needs dbus-daemon, gnome-keyring-daemon and docker-credential-secretservice (Debian package
 golang-docker-credential-helpers). The goal (issue 4): ours at most 2.5x the Go helper's
@@ -46,7 +49,6 @@ from hubtokens.credhelper.appserver import server_for  # noqa: E402
 from hubtokens.credhelper.appsocket import ask_app  # noqa: E402
 
 GO_HELPER = "docker-credential-secretservice"
-OURS = Path(sys.executable).parent / HELPER_PROGRAM
 ACCOUNT = "bench"
 
 
@@ -54,28 +56,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--frozen", type=Path, help="also time this (PyInstaller-built) helper")
     args = parser.parse_args(argv)
     missing = [p for p in (GO_HELPER, "dbus-daemon", "gnome-keyring-daemon") if not shutil.which(p)]
-    if missing or not OURS.exists():
-        print(f"missing: {', '.join(missing or [str(OURS)])}", file=sys.stderr)
+    if args.frozen and not args.frozen.is_file():
+        missing.append(str(args.frozen))
+    if missing:
+        print(f"missing: {', '.join(missing)}", file=sys.stderr)
         return 1
     with tempfile.TemporaryDirectory(prefix="hubtokens-bench-") as scratch:
         root = Path(scratch)
+        ours = install_helper(root / "venv")
         (root / "keyring").mkdir()
         service = SecretService(root / "keyring")
         try:
-            timings = _bench(service, root, args.runs, args.warmup)
+            timings = _bench(service, root, ours, args.frozen, args.runs, args.warmup)
         finally:
             service.close()
     print(_table(timings, args.runs))
     return 0
 
 
-def _bench(service: SecretService, root: Path, runs: int, warmup: int) -> dict[str, list[float]]:
+def install_helper(venv: Path) -> Path:
+    """Our helper as ``pip install`` installs it: the wheel, in a venv of its own."""
+    wheels = venv.parent / "wheels"
+    pip = [sys.executable, "-m", "pip", "-q", "--disable-pip-version-check"]
+    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(wheels), str(REPO)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    wheel = next(wheels.glob("hubtokens-*.whl"))
+    install = ["--python", str(venv / "bin" / "python"), "install", "--no-deps", "--no-index"]
+    subprocess.run([*pip, *install, str(wheel)], check=True)
+    return venv / "bin" / HELPER_PROGRAM
+
+
+def _bench(
+    service: SecretService, root: Path, ours: Path, frozen: Path | None, runs: int, warmup: int
+) -> dict[str, list[float]]:
     home = root / "home"
     env = {**service.subprocess_env(), "HUBTOKENS_HOME": str(home)}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = str(root / "pycache")
     token = "dckr_pat_" + secrets.token_urlsafe(24)  # made up per run
     _sign_in(service, home, token)
     app_home = root / "app-home"  # its own socket; the same account and keychain item
@@ -94,9 +112,12 @@ def _bench(service: SecretService, root: Path, runs: int, warmup: int) -> dict[s
     app_env = {**env, "HUBTOKENS_HOME": str(app_home)}
     commands = {
         f"`{GO_HELPER} get` (Go)": ([GO_HELPER, "get"], env),
-        f"`{HELPER_PROGRAM} get`, keychain": ([str(OURS), "get"], env),
-        f"`{HELPER_PROGRAM} get`, app running": ([str(OURS), "get"], app_env),
+        f"`{HELPER_PROGRAM} get`, keychain": ([str(ours), "get"], env),
+        f"`{HELPER_PROGRAM} get`, app running": ([str(ours), "get"], app_env),
     }
+    if frozen:
+        commands["frozen (PyInstaller) helper, keychain"] = ([str(frozen), "get"], env)
+        commands["frozen (PyInstaller) helper, app running"] = ([str(frozen), "get"], app_env)
     timings: dict[str, list[float]] = {name: [] for name in commands}
     with _running_app(app_env, app_home):
         for round_ in range(warmup + runs):

@@ -2,57 +2,26 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
-import socket
 import subprocess
+import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+import hubtokens
 from hubtokens.credhelper.appsocket import APP_SECONDS, socket_path
 from hubtokens.credhelper.errors import NOT_FOUND
 from tests.credhelper.conftest import Helper, new_token
+from tests.credhelper.fake_app import FakeApp, answer
 
 pytestmark = pytest.mark.secret_service
-
-
-class FakeApp:
-    """Listens where the app would and answers every request with ``reply(request)``."""
-
-    def __init__(self, path: Path, reply: Callable[[bytes], bytes]) -> None:
-        self.requests: list[bytes] = []
-        self._reply = reply
-        self._server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self._server.bind(str(path))
-        self._server.listen()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self._server.accept()
-            except OSError:
-                return  # closed
-            with conn:
-                request = b""
-                while chunk := conn.recv(4096):
-                    request += chunk
-                self.requests.append(request)
-                answer = self._reply(request)
-                if answer:
-                    conn.sendall(answer)
-
-    def close(self) -> None:
-        self._server.shutdown(socket.SHUT_RDWR)  # wakes the accept() the thread waits in
-        self._server.close()
-        self._thread.join(timeout=5)
 
 
 @pytest.fixture
@@ -75,10 +44,6 @@ def fake_app(app_folder: Path) -> Iterator[Callable[[Callable[[bytes], bytes]], 
         app.close()
 
 
-def answer(code: int, text: str) -> Callable[[bytes], bytes]:
-    return lambda request: f"{code}\n{text}".encode()
-
-
 def test_the_socket_lives_in_the_app_home_or_the_runtime_folder() -> None:
     assert socket_path({"HUBTOKENS_HOME": "/h", "XDG_RUNTIME_DIR": "/r"}) == (
         "/h/run/hubtokens/helper.sock"
@@ -97,6 +62,56 @@ def test_the_running_app_answers_get(helper: Helper, fake_app: Callable[..., Fak
     assert (result.returncode, result.stdout) == (0, reply)
     assert app.requests == [b"get\ndocker.io\n"]
     assert helper.items() == {}  # it never had to read the keychain
+
+
+APP_PATH_PROBE = """
+import sys
+sys.path.append(sys.argv[1])
+from hubtokens.credhelper.main import main
+sys.argv = ["docker-credential-hubtokens", "get"]
+code = main()
+sys.stderr.write(repr((code, sorted(sys.modules))))
+"""
+
+
+def test_the_app_path_starts_nothing_but_the_helper_and_its_socket(
+    helper: Helper, fake_app: Callable[..., FakeApp]
+) -> None:
+    """As the launcher starts it (python -I -S): every module a docker pull waits for."""
+    fake_app(answer(0, '{"ServerURL":"docker.io","Username":"alice","Secret":"s"}\n'))
+    source = str(Path(hubtokens.__file__).parent.parent)
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", APP_PATH_PROBE, source],
+        input="docker.io",
+        env=helper.env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    code, loaded = ast.literal_eval(result.stderr)
+    assert code == 0 and json.loads(result.stdout)["Secret"] == "s"
+    started = set(loaded) - set(sys.builtin_module_names)
+    ours = {name for name in started if name.startswith("hubtokens")}
+    assert ours == {
+        "hubtokens",
+        "hubtokens.credhelper",
+        "hubtokens.credhelper.main",
+        "hubtokens.credhelper.errors",
+        "hubtokens.credhelper.appsocket",
+    }
+    # Python's own start-up (the codecs, the importer) and the socket; no os, no __future__.
+    assert {name.split(".")[0] for name in started - ours} <= {
+        "__main__",
+        "_frozen_importlib",
+        "_frozen_importlib_external",
+        "zipimport",
+        "encodings",
+        "codecs",
+        "io",
+        "abc",
+        "_socket",
+    }, sorted(started - ours)
 
 
 def test_the_app_saying_not_found_is_final(

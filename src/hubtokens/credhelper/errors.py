@@ -1,7 +1,5 @@
 """What the helper fails with. The message is what it prints on stdout before exiting 1."""
 
-from __future__ import annotations
-
 NOT_FOUND = "credentials not found in native keychain"  # the docker CLI matches this text
 LOCKED = "the keychain is locked: unlock your login keyring"
 

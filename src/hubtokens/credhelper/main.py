@@ -31,9 +31,6 @@ D-Bus client on Linux (``secretservice``), keyring on macOS and Windows. Everyth
 deadline of ``DEADLINE_SECONDS``; a locked keychain is reported, never unlocked.
 """
 
-from __future__ import annotations
-
-import os
 import sys
 import time
 
@@ -55,7 +52,7 @@ MAX_USERNAME = 256
 DEADLINE_SECONDS = 3.0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: "Sequence[str] | None" = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
     if len(args) != 1:
         return _emit(USAGE, 1)
@@ -68,14 +65,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _emit(f"Unknown credential action `{action[:64]}`", 1)
     deadline = time.monotonic() + DEADLINE_SECONDS
     try:
-        return _emit(run(action, _read_stdin(), os.environ, deadline), 0)
+        return _emit(run(action, _read_stdin(), _environ(), deadline), 0)
     except HelperError as exc:
         return _emit(exc.message, 1)
     except Exception as exc:  # a bug: still one clear line, never a traceback
         return _emit(f"{PROGRAM}: unexpected error ({type(exc).__name__}); nothing was changed", 1)
 
 
-def run(action: str, data: str, environ: Mapping[str, str], deadline: float) -> str:
+def run(action: str, data: str, environ: "Mapping[str, str]", deadline: float) -> str:
     """What to print on success; raises HelperError with what to print on failure."""
     if action == "list":
         from hubtokens.credhelper.fastjson import dumps_strings
@@ -94,7 +91,7 @@ def run(action: str, data: str, environ: Mapping[str, str], deadline: float) -> 
     return _get(server, environ, deadline)
 
 
-def _get(server: str, environ: Mapping[str, str], deadline: float) -> str:
+def _get(server: str, environ: "Mapping[str, str]", deadline: float) -> str:
     from hubtokens.credhelper.appsocket import ask_app
 
     answer = ask_app(environ, server, deadline)
@@ -114,7 +111,7 @@ def credential_json(server: str, username: str, secret: str) -> str:
     return dumps_strings({"ServerURL": server, "Username": username, "Secret": secret}) + "\n"
 
 
-def _helper(environ: Mapping[str, str], deadline: float) -> Helper:
+def _helper(environ: "Mapping[str, str]", deadline: float) -> "Helper":
     from hubtokens.credhelper.actions import Helper
     from hubtokens.credhelper.files import AppFiles, config_dir
     from hubtokens.credhelper.keychain import open_keychain
@@ -157,6 +154,22 @@ def _credentials(data: str) -> tuple[str, str, str]:
     if not 0 < size <= MAX_SECRET:
         raise HelperError("the secret is too large or not valid text; nothing was stored")
     return server, username, secret
+
+
+def _environ() -> "Mapping[str, str]":
+    """``os.environ`` without importing os, which with what it imports costs ~1.4 ms of the
+    ~17 ms a docker pull waits for the helper when the app is running."""
+    if sys.platform == "win32":
+        import os
+
+        return os.environ
+    import posix
+
+    encoding = sys.getfilesystemencoding()  # decoded as os.environ decodes it
+    return {
+        key.decode(encoding, "surrogateescape"): value.decode(encoding, "surrogateescape")
+        for key, value in posix.environ.items()
+    }
 
 
 def _read_stdin() -> str:
