@@ -338,15 +338,15 @@ def test_concurrent_writers_never_tear_the_file_nor_lose_our_state(
         assert data["accounts"][local_hub.url]["account"] == "alice", "our record was lost"
     else:
         assert data["credHelpers"][REGISTRY] == "hubtokens"
-    # Without the last-moment check about one write in ten was lost here; with it, only one
-    # that lands in the moment between the check and the replace can be.
-    assert len(lost) <= writes // 20, f"lost {len(lost)} of {writes} writes: {lost}"
+    # Replacing blindly lost about one write in ten here; checking just before the replace
+    # left ~2 in 1,000; renameat2's swap (core/fileio.py), which this machine has, loses none.
+    assert lost == [], f"lost {len(lost)} of {writes} writes: {lost}"
     tally.record(
         "Files: another program writing every 10 ms while we edit in a tight loop "
         "(the other program's writes counted)",
         writes,
-        "no reader ever saw a torn file; our state kept; the other program's writes kept "
-        "but for a rare one landing between our last check and our replace (≤ 5 %)",
+        "no reader ever saw a torn file; our state kept; not one of the other program's "
+        "writes lost (the check and the replace are one renameat2 swap)",
         cases=[which],
         our_edits=edits,
         reads_all_whole=reads,

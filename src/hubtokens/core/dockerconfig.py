@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from hubtokens.core.errors import ConfigError
+    from hubtokens.core.fileio import EditedFrom
 
 HELPER = "hubtokens"  # docker runs docker-credential-<HELPER>
 HELPER_PROGRAM = f"docker-credential-{HELPER}"
@@ -172,15 +173,13 @@ def save_json(path: str, data: object) -> None:
     _write(path, json.dumps(data, indent=2) + "\n")
 
 
-def _write(
-    path: str, text: str, mode: int = 0o600, unchanged: Callable[[], bool] | None = None
-) -> None:
+def _write(path: str, text: str, mode: int = 0o600, edited_from: EditedFrom | None = None) -> None:
     from pathlib import Path
 
     from hubtokens.core.fileio import write_atomic
 
     try:
-        write_atomic(Path(path), text, mode=mode, unchanged=unchanged)
+        write_atomic(Path(path), text, mode=mode, edited_from=edited_from)
     except OSError as exc:
         raise _config_error(f"cannot write {path}: {_reason(exc)}") from None
 
@@ -378,16 +377,6 @@ def _retrying(edit: Callable[[], EditResult], config_file: str) -> EditResult:
     )
 
 
-def _current_text(config_file: str) -> str | None:
-    try:
-        with open(config_file, encoding="utf-8") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError):
-        return ""  # unreadable now: not the text that was edited
-
-
 def _read_config(config_file: str) -> tuple[str | None, dict[str, Any]]:
     """The file's text (None when missing) and its object; ConfigError leaves it untouched."""
     import json
@@ -444,7 +433,9 @@ def _rewrite(
     if old_text is not None:
         backup = config_file + BACKUP_SUFFIX
         _write(backup, old_text, mode)
-    _write(config_file, text, mode, unchanged=lambda: _current_text(config_file) == old_text)
+    from hubtokens.core.fileio import EditedFrom
+
+    _write(config_file, text, mode, edited_from=EditedFrom(old_text))
     return backup
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hubtokens.core.errors import ConfigError, ProtocolError
-from hubtokens.core.fileio import ChangedMeanwhile, write_atomic
+from hubtokens.core.fileio import ChangedMeanwhile, EditedFrom, write_atomic
 from hubtokens.core.hub.models import format_time, parse_time
 
 SCHEMA_VERSION = 1
@@ -205,12 +205,8 @@ class SettingsStore:
         for attempt in range(_UPDATE_ATTEMPTS):
             text = self._read()
             settings = change(self._parse(text))
-
-            def unchanged(loaded: str | None = text) -> bool:
-                return self._read_quietly() == loaded
-
             try:
-                self._write(settings, unchanged=unchanged)
+                self._write(settings, edited_from=EditedFrom(text))
             except ChangedMeanwhile:
                 time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
                 continue
@@ -233,12 +229,6 @@ class SettingsStore:
                 hint="fix or remove the file; it holds no secrets",
             ) from None
 
-    def _read_quietly(self) -> str | None:
-        try:
-            return self._read()
-        except ConfigError:
-            return ""  # unreadable now: not the text that was loaded
-
     def _parse(self, text: str | None) -> Settings:
         if text is None:
             return Settings()
@@ -256,9 +246,9 @@ class SettingsStore:
             )
         return Settings.from_json(data)
 
-    def _write(self, settings: Settings, unchanged: Callable[[], bool] | None = None) -> None:
+    def _write(self, settings: Settings, edited_from: EditedFrom | None = None) -> None:
         text = json.dumps(settings.to_json(), indent=2) + "\n"
         try:
-            write_atomic(self.path, text, unchanged=unchanged)
+            write_atomic(self.path, text, edited_from=edited_from)
         except OSError as exc:
             raise ConfigError(f"cannot write {self.path}: {exc.strerror}") from None

@@ -245,7 +245,9 @@ class TokenPage:
             count=count,
             next=nxt if isinstance(nxt, str) and nxt else None,
             previous=prev if isinstance(prev, str) and prev else None,
-            active_count=active if isinstance(active, int) and not isinstance(active, bool) else None,
+            active_count=active
+            if isinstance(active, int) and not isinstance(active, bool)
+            else None,
             results=tuple(AccessToken.from_json(item) for item in results),
         )
 
@@ -285,7 +287,9 @@ class SessionToken:
 
     def is_expired(self, now: datetime, leeway_seconds: float = 60.0) -> bool:
         """True when ``exp`` has passed (with leeway, as hub-tool does)."""
-        return self.expires_at is not None and (self.expires_at - now).total_seconds() < leeway_seconds
+        return (
+            self.expires_at is not None and (self.expires_at - now).total_seconds() < leeway_seconds
+        )
 
 
 @dataclass(frozen=True, slots=True)
