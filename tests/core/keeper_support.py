@@ -26,17 +26,21 @@ TOKENS = "/v2/access-tokens"
 
 
 class SwitchableKeyring(MemoryKeyring):
-    """The memory keyring, plus a switch that makes only writes fail."""
+    """The memory keyring, plus switches that make writes fail: before storing (``set_error``)
+    or right after (``error_after_set``, as a process killed just after its keychain write)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.set_error: BaseException | None = None
+        self.error_after_set: BaseException | None = None
 
     def set_password(self, service: str, username: str, password: str) -> None:
         if self.set_error is not None:
             self._enter()
             raise self.set_error
         super().set_password(service, username, password)
+        if self.error_after_set is not None:
+            raise self.error_after_set
 
 
 # Like MemoryKeyring, keep the double out of keyring's backend discovery.

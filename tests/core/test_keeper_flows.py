@@ -880,6 +880,43 @@ def test_a_crash_between_create_and_store_is_cleaned_up_by_the_next_run(
     assert secret is not None and _authenticates(local_hub, hub_clock, secret)
 
 
+def test_a_crash_after_the_secret_is_stored_keeps_that_token(
+    tmp_path: Path,
+    local_hub: LocalHub,
+    keyring: SwitchableKeyring,
+    vault: Vault,
+    hub_clock: HubClock,
+    signed_in: SignInResult,
+) -> None:
+    """Killed between the keychain write and the settings save: the token works (docker may
+    already use it), so the next run keeps it rather than deleting it and waiting for the
+    budget to allow another."""
+    first = make_keeper(tmp_path, vault, hub_clock.now)
+    local_hub.delete_token(only_ours(local_hub)["uuid"])
+    hub_clock.advance(BUDGET_GAP)
+    keyring.error_after_set = Crash()
+    with pytest.raises(Crash):
+        first.reconcile(local_hub.url)
+    keyring.error_after_set = None
+    [made] = ours(local_hub)
+    log_before = len(local_hub.request_log)
+
+    second = make_keeper(tmp_path, Vault(keyring, deadline=0.3), hub_clock.now)
+    hub_clock.advance(60)  # well within the budget's wait
+    report = second.reconcile(local_hub.url)
+
+    assert report.action.verdict is Verdict.HEALTHY and report.created is None
+    assert report.deleted == ()
+    assert only_ours(local_hub)["uuid"] == made["uuid"]
+    changes = [e for e in local_hub.request_log[log_before:] if e[0] in ("POST", "DELETE")]
+    assert [e[1] for e in changes] == ["/v2/auth/token"]  # the secret checked; nothing made
+    record = second.account(local_hub.url)
+    assert record is not None and record.pending_create is None
+    assert record.auto_token is not None and record.auto_token.uuid == made["uuid"]
+    secret = _stored_token(keyring, local_hub)
+    assert secret is not None and _authenticates(local_hub, hub_clock, secret)
+
+
 def test_a_token_that_cannot_be_stored_is_taken_back(
     keeper: Keeper,
     local_hub: LocalHub,

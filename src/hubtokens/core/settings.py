@@ -61,10 +61,15 @@ class AutoTokenRecord:
 
 @dataclass(frozen=True, slots=True)
 class PendingCreate:
-    """Written before a create request, cleared after the secret is stored (crash safety)."""
+    """Written before a create request, cleared after the secret is stored (crash safety).
+
+    ``created_uuid`` is the token the hub created, noted as soon as it answered: if the process
+    dies before the token is recorded, the next run can tell whether the keychain already holds
+    its secret and keep it, instead of deleting a working token."""
 
     label: str
     started_at: datetime
+    created_uuid: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +100,11 @@ class AccountRecord:
             "auto_token": None if self.auto_token is None else self.auto_token.to_json(),
             "pending_create": None
             if pending is None
-            else {"label": pending.label, "started_at": format_time(pending.started_at)},
+            else {
+                "label": pending.label,
+                "started_at": format_time(pending.started_at),
+                "created_uuid": pending.created_uuid,
+            },
             "creation_attempts": [format_time(t) for t in self.creation_attempts],
             "not_before": _time_out(self.not_before),
             "last_check": _time_out(self.last_check),
@@ -113,8 +122,11 @@ class AccountRecord:
         if isinstance(pending_raw, dict):
             started = _time_or_none(pending_raw.get("started_at"))
             label = pending_raw.get("label")
+            created = pending_raw.get("created_uuid")
             if isinstance(label, str) and started is not None:
-                pending = PendingCreate(label=label, started_at=started)
+                pending = PendingCreate(
+                    label, started, created if isinstance(created, str) and created else None
+                )
         attempts_raw = data.get("creation_attempts")
         attempts = tuple(
             t

@@ -67,6 +67,7 @@ class HubApi(Protocol):
 
     def login(self, username: str, password: Secret) -> SessionToken | TwoFactorChallenge: ...
     def login_2fa(self, challenge: TwoFactorChallenge, code: str) -> SessionToken: ...
+    def auth_token(self, identifier: str, secret: Secret) -> SessionToken | TwoFactorChallenge: ...
     def list_tokens(self, session: SessionToken) -> list[AccessToken]: ...
     def get_token(self, session: SessionToken, uuid: str) -> AccessToken: ...
     def create_token(
@@ -228,6 +229,17 @@ class Keeper:
             return self._save_report(record, _pat_report(record, now))
 
         secret_state, session, keychain_error = self._read_keychain(record)
+        adopted: tuple[str, ...] = ()
+        clean_up_later = False
+        if (
+            record.pending_create is not None
+            and record.pending_create.created_uuid is not None
+            and secret_state is SecretState.PRESENT
+            and session is not None
+            and not session.is_expired(now)
+            and not (record.not_before is not None and record.not_before > now)
+        ):
+            record, adopted, clean_up_later = self._adopt_interrupted_create(record, session, now)
         seen = (
             Observed(Observation.NOT_CHECKED)
             if secret_state is SecretState.UNAVAILABLE
@@ -244,9 +256,10 @@ class Keeper:
             retry_at=record.not_before,
             explicit=explicit,
         )
-        deleted: tuple[str, ...] = ()
+        deleted = adopted
         if (
             session is not None
+            and not clean_up_later
             and record.pending_create is not None
             and action.verdict not in (Verdict.CREATE, Verdict.OFFLINE, Verdict.BACK_OFF)
             and secret_state is not SecretState.UNAVAILABLE
@@ -360,6 +373,46 @@ class Keeper:
         self._save_record(record)
         return record, deleted
 
+    def _adopt_interrupted_create(
+        self, record: AccountRecord, session: SessionToken, now: datetime
+    ) -> tuple[AccountRecord, tuple[str, ...], bool]:
+        """The last run died after the hub created a token and before recording it. If the
+        keychain already holds that token's secret, keep the token (a working one, which the
+        docker CLI may be using) instead of deleting it and waiting for the budget to allow
+        another. Returns the record, the strays deleted, and whether the clean-up must wait
+        (the hub could not be asked)."""
+        pending = record.pending_create
+        assert pending is not None and pending.created_uuid is not None
+        client = self._client_for(record.hub_url)
+        try:
+            secret = self._vault.get_auto_token(record.hub_url, record.account)
+            # Every other auto token of this device was deleted before the create, so a
+            # secret that signs in can only be the new token's.
+            if secret is None or not isinstance(
+                client.auth_token(record.account, secret), SessionToken
+            ):
+                return record, (), False
+            token = client.get_token(session, pending.created_uuid)
+        except (AuthenticationFailed, PermissionDenied, NotFound):
+            return record, (), False  # not the new token's secret, or no new token: clean up
+        except (VaultError, HubError) as exc:
+            logger.info("interrupted create not checked: %s", exc.message)
+            return record, (), True
+        if not token.is_active or token.is_expired(now):
+            return record, (), False
+        try:
+            deleted = self._delete_strays(record, session, keep=token.uuid)
+        except HubError as exc:
+            logger.info("interrupted create not adopted: %s", exc.message)
+            return record, (), True
+        record = replace(
+            record,
+            auto_token=AutoTokenRecord(token.uuid, token.label, token.created_at),
+            pending_create=None,
+        )
+        self._save_record(record)
+        return record, deleted, False
+
     def _create(
         self,
         record: AccountRecord,
@@ -382,7 +435,8 @@ class Keeper:
             return self._save_report(rec, report)
 
         # 1. Remember the intent before anything reaches the hub.
-        record = replace(record, pending_create=PendingCreate(self.label, now))
+        pending = PendingCreate(self.label, now)
+        record = replace(record, pending_create=pending)
         self._save_record(record)
         # 2. One token per device: remove the old ones we can no longer use.
         try:
@@ -428,7 +482,13 @@ class Keeper:
                 Action(Verdict.OFFLINE),
                 record,
             )
-        # 4. Store the secret; if we cannot, the token is useless: take it back.
+        # 4. Note which token the hub made (a run after a crash here then knows what to look
+        # for), store the secret; if we cannot, the token is useless: take it back.
+        record = replace(record, pending_create=replace(pending, created_uuid=created.token.uuid))
+        try:
+            self._save_record(record)
+        except HubTokensError as exc:  # the note only saves a wait after a crash
+            logger.info("could not note the new token: %s", exc.message)
         try:
             self._vault.put_auto_token(record.hub_url, record.account, created.secret)
         except VaultError as exc:
