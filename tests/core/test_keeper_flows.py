@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from keyring.errors import KeyringLocked
@@ -851,6 +852,31 @@ class Crash(BaseException):
     """The process dies here (nothing in the keeper may catch it)."""
 
 
+def _crash_while_recreating(
+    tmp_path: Path,
+    hub: LocalHub,
+    keyring: SwitchableKeyring,
+    vault: Vault,
+    clock: HubClock,
+    *,
+    stored: bool,
+) -> dict[str, Any]:
+    """A recreation whose process dies just before (or just after) the keychain write;
+    returns the token the hub made."""
+    first = make_keeper(tmp_path, vault, clock.now)
+    hub.delete_token(only_ours(hub)["uuid"])
+    clock.advance(BUDGET_GAP)
+    if stored:
+        keyring.error_after_set = Crash()
+    else:
+        keyring.set_error = Crash()
+    with pytest.raises(Crash):
+        first.reconcile(hub.url)
+    keyring.set_error = keyring.error_after_set = None
+    [made] = ours(hub)
+    return made
+
+
 def test_a_crash_between_create_and_store_is_cleaned_up_by_the_next_run(
     tmp_path: Path,
     local_hub: LocalHub,
@@ -859,14 +885,7 @@ def test_a_crash_between_create_and_store_is_cleaned_up_by_the_next_run(
     hub_clock: HubClock,
     signed_in: SignInResult,
 ) -> None:
-    first = make_keeper(tmp_path, vault, hub_clock.now)
-    local_hub.delete_token(only_ours(local_hub)["uuid"])
-    hub_clock.advance(BUDGET_GAP)
-    keyring.set_error = Crash()
-    with pytest.raises(Crash):
-        first.reconcile(local_hub.url)
-    keyring.set_error = None
-    [orphan] = ours(local_hub)
+    orphan = _crash_while_recreating(tmp_path, local_hub, keyring, vault, hub_clock, stored=False)
 
     # A new process: a new keeper over the same files and keychain.
     second = make_keeper(tmp_path, Vault(keyring, deadline=0.3), hub_clock.now)
@@ -891,14 +910,7 @@ def test_a_crash_after_the_secret_is_stored_keeps_that_token(
     """Killed between the keychain write and the settings save: the token works (docker may
     already use it), so the next run keeps it rather than deleting it and waiting for the
     budget to allow another."""
-    first = make_keeper(tmp_path, vault, hub_clock.now)
-    local_hub.delete_token(only_ours(local_hub)["uuid"])
-    hub_clock.advance(BUDGET_GAP)
-    keyring.error_after_set = Crash()
-    with pytest.raises(Crash):
-        first.reconcile(local_hub.url)
-    keyring.error_after_set = None
-    [made] = ours(local_hub)
+    made = _crash_while_recreating(tmp_path, local_hub, keyring, vault, hub_clock, stored=True)
     log_before = len(local_hub.request_log)
 
     second = make_keeper(tmp_path, Vault(keyring, deadline=0.3), hub_clock.now)
