@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 
 from pytestqt.qtbot import QtBot
 
-from hubtokens.gui.tasks import TaskRunner
+from hubtokens.gui.tasks import TaskHandle, TaskRunner
 
 
 def test_a_task_that_ends_at_once_still_reaches_its_listeners(
@@ -39,3 +41,22 @@ def test_failures_are_delivered_as_the_exception(qtbot: QtBot, task_runner: Task
     with qtbot.waitSignal(handle.failed, timeout=2000) as signal:
         pass
     assert isinstance(signal.args[0], ValueError)
+
+
+def test_finished_tasks_are_freed_after_every_listener_ran(
+    qtbot: QtBot, task_runner: TaskRunner
+) -> None:
+    """The app runs a task per reconcile and per action for days: none may stay in memory.
+    Every listener, connected after the runner's own, still hears ``finished``."""
+    handles: list[weakref.ref[TaskHandle]] = []
+    heard: list[int] = []
+    for n in range(20):
+        handle = task_runner.submit("short", lambda n=n: n)
+        handle.finished.connect(lambda n=n: heard.append(n))
+        handles.append(weakref.ref(handle))
+        del handle
+    qtbot.waitUntil(lambda: len(heard) == 20 and not task_runner.busy, timeout=5000)
+    qtbot.wait(10)  # the runner lets go of a handle on the next turn of the event loop
+    gc.collect()
+    assert sorted(heard) == list(range(20))
+    assert [ref for ref in handles if ref() is not None] == []

@@ -7,6 +7,7 @@ goes through here. Signals carry immutable data (frozen dataclasses, exceptions)
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import threading
@@ -87,6 +88,7 @@ class TaskRunner(QObject):
         self._pool = pool
         self._ids = itertools.count(1)
         self._running: dict[int, TaskHandle] = {}
+        self._retiring: set[TaskHandle] = set()
 
     def submit(self, name: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> TaskHandle:
         return self._start(name, lambda handle: fn(*args, **kwargs))
@@ -105,8 +107,9 @@ class TaskRunner(QObject):
     def _start(self, name: str, call: Callable[[TaskHandle], Any]) -> TaskHandle:
         handle = TaskHandle(next(self._ids), name)
         self._running[handle.task_id] = handle
-        # The handle lives on the GUI thread, so this runs there when the task is done.
-        handle.finished.connect(lambda: self._forget(handle.task_id))
+        # The handle lives on the GUI thread, so this runs there when the task is done. The slot
+        # must not hold the handle: the connection would keep it alive for good.
+        handle.finished.connect(functools.partial(self._forget, handle.task_id))
         runnable = _Runnable(handle, lambda: call(handle))
         # Start it from the event loop, not now: a signal emitted before anyone connects to
         # it is lost, and a task can end at once. Whoever submits connects before returning.
@@ -128,7 +131,12 @@ class TaskRunner(QObject):
         return bool(self._running)
 
     def _forget(self, task_id: int) -> None:
-        self._running.pop(task_id, None)
+        handle = self._running.pop(task_id, None)
+        if handle is not None:
+            # Listeners connected after this one are called after it: the handle must live
+            # until they ran, so it goes on the next turn of the event loop.
+            self._retiring.add(handle)
+            QTimer.singleShot(0, self, functools.partial(self._retiring.discard, handle))
         if not self._running:
             self.busy_changed.emit(False)
 
