@@ -147,3 +147,24 @@ def test_the_macos_template_icons_are_black_and_alpha_only(qapp: QApplication, s
                 painted += 1
                 assert (color.red(), color.green(), color.blue()) == (0, 0, 0), (state, x, y)
     assert painted > 32 * 32 // 8, f"{template.name} is nearly empty"
+
+
+@pytest.mark.parametrize("platform", ["darwin", "linux", "win32"])
+def test_the_menu_bar_gets_the_template_on_macos_only(
+    qapp: QApplication, platform: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the .app lays it out: the templates beside the coloured icons in gui/assets."""
+    from hubtokens.gui import icons
+    from hubtokens.gui.state import Health
+
+    for svg in [*ASSETS.glob("tray-*.svg"), *(ICONS / "macos").glob("tray-*Template.svg")]:
+        (tmp_path / svg.name).write_bytes(svg.read_bytes())
+    monkeypatch.setattr(icons, "_ASSETS", tmp_path)
+    for health in Health:
+        icon = icons.tray_icon(health, platform=platform)
+        assert icon.isMask() is (platform == "darwin"), (health, platform)
+        assert not icon.pixmap(16, 16).isNull()
+    # A bundle without templates (any other install) keeps the coloured icons.
+    for template in tmp_path.glob("*Template.svg"):
+        template.unlink()
+    assert not icons.tray_icon(Health.HEALTHY, platform="darwin").isMask()
