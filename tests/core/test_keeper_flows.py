@@ -917,8 +917,10 @@ def test_a_crash_after_the_secret_is_stored_keeps_that_token(
     hub_clock.advance(60)  # well within the budget's wait
     report = second.reconcile(local_hub.url)
 
-    assert report.action.verdict is Verdict.HEALTHY and report.created is None
-    assert report.deleted == ()
+    assert report.action.verdict is Verdict.HEALTHY and report.deleted == ()
+    # told as the interrupted run would have told it: the app shows its recreation notice
+    assert report.created is not None and report.created.uuid == made["uuid"]
+    assert report.recreated and "deleted on the hub" in report.message
     assert only_ours(local_hub)["uuid"] == made["uuid"]
     changes = [e for e in local_hub.request_log[log_before:] if e[0] in ("POST", "DELETE")]
     assert [e[1] for e in changes] == ["/v2/auth/token"]  # the secret checked; nothing made

@@ -70,6 +70,7 @@ class PendingCreate:
     label: str
     started_at: datetime
     created_uuid: str | None = None
+    reason: str | None = None  # why it was created (the keeper's CreateReason value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +105,7 @@ class AccountRecord:
                 "label": pending.label,
                 "started_at": format_time(pending.started_at),
                 "created_uuid": pending.created_uuid,
+                "reason": pending.reason,
             },
             "creation_attempts": [format_time(t) for t in self.creation_attempts],
             "not_before": _time_out(self.not_before),
@@ -122,10 +124,13 @@ class AccountRecord:
         if isinstance(pending_raw, dict):
             started = _time_or_none(pending_raw.get("started_at"))
             label = pending_raw.get("label")
-            created = pending_raw.get("created_uuid")
+            created, reason = pending_raw.get("created_uuid"), pending_raw.get("reason")
             if isinstance(label, str) and started is not None:
                 pending = PendingCreate(
-                    label, started, created if isinstance(created, str) and created else None
+                    label,
+                    started,
+                    created if isinstance(created, str) and created else None,
+                    reason if isinstance(reason, str) and reason else None,
                 )
         attempts_raw = data.get("creation_attempts")
         attempts = tuple(

@@ -99,6 +99,19 @@ class Observed:
 
 
 @dataclass(frozen=True, slots=True)
+class _Adoption:
+    """What checking an interrupted create found: the record, the token kept (if it was) and
+    why it had been created, strays deleted, and whether the clean-up must wait (the hub could
+    not be asked)."""
+
+    record: AccountRecord
+    token: AccessToken | None = None
+    reason: CreateReason | None = None
+    deleted: tuple[str, ...] = ()
+    clean_up_later: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ReconcileReport:
     """What one reconcile saw and did, in words a person can read."""
 
@@ -229,8 +242,7 @@ class Keeper:
             return self._save_report(record, _pat_report(record, now))
 
         secret_state, session, keychain_error = self._read_keychain(record)
-        adopted: tuple[str, ...] = ()
-        clean_up_later = False
+        adoption = _Adoption(record)
         if (
             record.pending_create is not None
             and record.pending_create.created_uuid is not None
@@ -239,7 +251,8 @@ class Keeper:
             and not session.is_expired(now)
             and not (record.not_before is not None and record.not_before > now)
         ):
-            record, adopted, clean_up_later = self._adopt_interrupted_create(record, session, now)
+            adoption = self._adopt_interrupted_create(record, session, now)
+        record = adoption.record
         seen = (
             Observed(Observation.NOT_CHECKED)
             if secret_state is SecretState.UNAVAILABLE
@@ -256,10 +269,10 @@ class Keeper:
             retry_at=record.not_before,
             explicit=explicit,
         )
-        deleted = adopted
+        deleted = adoption.deleted
         if (
             session is not None
-            and not clean_up_later
+            and not adoption.clean_up_later
             and record.pending_create is not None
             and action.verdict not in (Verdict.CREATE, Verdict.OFFLINE, Verdict.BACK_OFF)
             and secret_state is not SecretState.UNAVAILABLE
@@ -275,12 +288,18 @@ class Keeper:
         if action.verdict is Verdict.CREATE:
             assert session is not None and action.reason is not None
             return self._create(record, session, action, observation, now)
+        message = keychain_error or _describe(action, token)
+        if adoption.token is not None and action.verdict is Verdict.HEALTHY:
+            # The interrupted run's creation, finished now: told as that run would have told it.
+            action = replace(action, reason=adoption.reason)
+            message = _created_message(adoption.reason)
         report = ReconcileReport(
             hub_url=hub_url,
             account=record.account,
             observation=observation,
             action=action,
-            message=keychain_error or _describe(action, token),
+            message=message,
+            created=adoption.token if action.reason is not None else None,
             deleted=deleted,
             next_check_at=_next_check(action, now),
         )
@@ -375,12 +394,11 @@ class Keeper:
 
     def _adopt_interrupted_create(
         self, record: AccountRecord, session: SessionToken, now: datetime
-    ) -> tuple[AccountRecord, tuple[str, ...], bool]:
+    ) -> _Adoption:
         """The last run died after the hub created a token and before recording it. If the
         keychain already holds that token's secret, keep the token (a working one, which the
         docker CLI may be using) instead of deleting it and waiting for the budget to allow
-        another. Returns the record, the strays deleted, and whether the clean-up must wait
-        (the hub could not be asked)."""
+        another."""
         pending = record.pending_create
         assert pending is not None and pending.created_uuid is not None
         client = self._client_for(record.hub_url)
@@ -391,27 +409,28 @@ class Keeper:
             if secret is None or not isinstance(
                 client.auth_token(record.account, secret), SessionToken
             ):
-                return record, (), False
+                return _Adoption(record)
             token = client.get_token(session, pending.created_uuid)
         except (AuthenticationFailed, PermissionDenied, NotFound):
-            return record, (), False  # not the new token's secret, or no new token: clean up
+            return _Adoption(record)  # not the new token's secret, or no new token: clean up
         except (VaultError, HubError) as exc:
             logger.info("interrupted create not checked: %s", exc.message)
-            return record, (), True
+            return _Adoption(record, clean_up_later=True)
         if not token.is_active or token.is_expired(now):
-            return record, (), False
+            return _Adoption(record)
         try:
             deleted = self._delete_strays(record, session, keep=token.uuid)
         except HubError as exc:
             logger.info("interrupted create not adopted: %s", exc.message)
-            return record, (), True
+            return _Adoption(record, clean_up_later=True)
         record = replace(
             record,
             auto_token=AutoTokenRecord(token.uuid, token.label, token.created_at),
             pending_create=None,
         )
         self._save_record(record)
-        return record, deleted, False
+        reason = _reason_or_none(pending.reason)
+        return _Adoption(record, token, reason or CreateReason.FIRST, deleted)
 
     def _create(
         self,
@@ -435,7 +454,8 @@ class Keeper:
             return self._save_report(rec, report)
 
         # 1. Remember the intent before anything reaches the hub.
-        pending = PendingCreate(self.label, now)
+        assert action.reason is not None
+        pending = PendingCreate(self.label, now, reason=action.reason.value)
         record = replace(record, pending_create=pending)
         self._save_record(record)
         # 2. One token per device: remove the old ones we can no longer use.
@@ -671,6 +691,13 @@ _REASONS = {
     CreateReason.SECRET_LOST: "recreated the auto token: its secret was missing from the keychain",
     CreateReason.EXPIRED: "recreated the auto token: it had expired",
 }
+
+
+def _reason_or_none(value: str | None) -> CreateReason | None:
+    try:
+        return CreateReason(value) if value else None
+    except ValueError:  # written by a newer version
+        return None
 
 
 def _created_message(reason: CreateReason | None) -> str:
