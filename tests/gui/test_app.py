@@ -16,6 +16,7 @@ from PySide6.QtGui import QImage
 from hubtokens.core.errors import UsageError
 from hubtokens.core.settings import AccountRecord, Settings, SettingsStore
 from hubtokens.gui.app import build_parser, choose_hub_url
+from hubtokens.gui.state import Health
 
 PROGRAM = [sys.executable, "-m", "hubtokens.gui.app"]
 SHOTS = (
@@ -64,6 +65,7 @@ def test_demo_starts_signed_in_and_reports_itself(tmp_path: Path) -> None:
     assert shown["event"] == "shown" and shown["platform"] == "offscreen"
     assert shown["tray_available"] is False and shown["window_visible"] is True  # no tray here
     assert idle["event"] == "idle" and idle["rss_kib"] > 10_000
+    assert idle["health"] in {h.value for h in Health} and isinstance(idle["syncing"], bool)
 
 
 def test_screenshots_of_every_part_are_saved(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
-"""The real CLI as a subprocess in an isolated home, against a local hub and gnome-keyring,
-with what the tests need to check the outcome from the outside (hub, keychain, settings)."""
+"""The real CLI (and the real desktop app, offscreen) as a subprocess in an isolated home,
+against a local hub and gnome-keyring, with what the tests need to check the outcome from the
+outside (hub, keychain, settings)."""
 
 from __future__ import annotations
 
@@ -20,11 +21,13 @@ from hubtokens.core.labels import auto_label
 from hubtokens.core.vault import SERVICE, vault_key
 from hubtokens.localhub import LocalHub
 from tests.fixtures.keychain import SecretService
-from tests.reliability.pause_runner import PAUSE_AT, PAUSE_FILE
-from tests.reliability.support import token_of_secret
+from tests.reliability.pause_runner import GUI, PAUSE_AT, PAUSE_FILE
+from tests.reliability.support import TOKENS, Instrumented, token_of_secret
+from tests.support.settings_file import age_creation_attempts
 
 RUNNER = Path(__file__).with_name("pause_runner.py")
 BIN = Path(sys.executable).parent
+OFFSCREEN = {"QT_QPA_PLATFORM": "offscreen"}  # the app without a display
 LABEL = auto_label(socket.gethostname())  # what the CLI labels its auto token with
 
 
@@ -59,10 +62,19 @@ class CliHome:
     def run(
         self, *args: str, stdin: str = "", env: dict[str, str] | None = None, timeout: float = 60
     ) -> subprocess.CompletedProcess[str]:
+        return self._run([sys.executable, "-m", "hubtokens", *args], stdin, env or {}, timeout)
+
+    def run_gui(self, *args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
+        """The installed ``hubtokens-gui`` entry point, offscreen, until it exits by itself."""
+        return self._run([str(BIN / "hubtokens-gui"), *args], "", OFFSCREEN, timeout)
+
+    def _run(
+        self, command: list[str], stdin: str, env: dict[str, str], timeout: float
+    ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            [sys.executable, "-m", "hubtokens", *args],
+            command,
             input=stdin,
-            env={**self.env, **(env or {})},
+            env={**self.env, **env},
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -71,21 +83,33 @@ class CliHome:
         self.transcript += [result.stdout, result.stderr]
         return result
 
+    def make_recreation_due(self, password: str, *, deleted_on_hub: bool) -> None:
+        """Signed in with one working token, which is then deleted on the hub (or its secret
+        dropped from the keychain), with the budget allowing a recreation."""
+        assert self.sign_in(password).returncode == 0
+        old = self.assert_one_working_token()
+        if deleted_on_hub:
+            self.hub.delete_token(old)
+        else:
+            self.drop_item("auto-token")
+        age_creation_attempts(self.home, 11)
+
     def sign_in(self, password: str, *extra: str) -> subprocess.CompletedProcess[str]:
         return self.run(
             "signin", "--username", self.user, "--password-stdin", *extra, stdin=password
         )
 
     def start_paused(
-        self, args: Sequence[str], step: str | None, stdin: str = ""
+        self, args: Sequence[str], step: str | None, stdin: str = "", *, gui: bool = False
     ) -> tuple[subprocess.Popen[str], Path]:
-        """Start the CLI through the pause runner; it stops at ``step`` (None: nowhere)."""
+        """Start the CLI (``gui``: the desktop app, offscreen) through the pause runner; it
+        stops at ``step`` (None: nowhere)."""
         marker = self.home.parent / f"paused-{time.monotonic_ns()}"
-        env = {**self.env, PAUSE_FILE: str(marker)}
+        env = {**self.env, PAUSE_FILE: str(marker), **(OFFSCREEN if gui else {})}
         if step is not None:
             env[PAUSE_AT] = step
         process = subprocess.Popen(
-            [sys.executable, str(RUNNER), *args],
+            [sys.executable, str(RUNNER), *([GUI] if gui else []), *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -180,7 +204,32 @@ def wait_for(path: Path, process: subprocess.Popen[str], timeout: float = 30.0) 
         time.sleep(0.01)
 
 
-def kill(process: subprocess.Popen[str]) -> None:
+def wait_until_arrived(
+    watch: Instrumented, process: subprocess.Popen[str], timeout: float = 30.0
+) -> None:
+    """Until the process's create request reached the hub (which a latency fault then holds),
+    the one point of a recreation that no hook marks; fails if the process ended first."""
+    deadline = time.monotonic() + timeout
+    while ("POST", TOKENS) not in watch.arrived:
+        assert process.poll() is None, process.communicate()
+        if time.monotonic() > deadline:
+            process.kill()  # left running, it would outlive the test
+            raise AssertionError("the create request never arrived")
+        time.sleep(0.005)
+
+
+def healthy(home: CliHome) -> bool:
+    """Whether ``assert_one_working_token`` holds now: the end state, reached or not yet."""
+    try:
+        home.assert_one_working_token()
+    except AssertionError:
+        return False
+    return True
+
+
+def kill(process: subprocess.Popen[str]) -> tuple[str, str]:
+    """SIGKILL, then what the process had written (stdout, stderr) before it died."""
     os.kill(process.pid, signal.SIGKILL)
-    process.communicate(timeout=10)
+    out, err = process.communicate(timeout=10)
     assert process.returncode == -signal.SIGKILL
+    return out, err

@@ -1,11 +1,14 @@
-"""Run the real ``hubtokens`` CLI, stopping at a named step so a test can SIGKILL it there.
+"""Run the real ``hubtokens`` CLI or desktop app, stopping at a named step so a test can
+SIGKILL it there.
 
-``python pause_runner.py ARGS...`` is ``python -m hubtokens ARGS...``, except that when the
+``python pause_runner.py ARGS...`` is ``python -m hubtokens ARGS...``, and
+``python pause_runner.py --gui ARGS...`` is ``hubtokens-gui ARGS...``, except that when the
 environment names a step in ``HUBTOKENS_TEST_PAUSE_AT``, the process writes its pid to
 ``HUBTOKENS_TEST_PAUSE_FILE`` on reaching that step and waits there until the file is removed
 (the test lets it go on) or it is killed. Nothing in the product knows about this: the steps
 are the seams of the keeper's collaborators (hub client, keychain), wrapped here, in the test
-process only.
+process only. The app runs the keeper on a worker thread, so there it is that thread which
+writes the marker and waits, while the GUI thread's event loop goes on.
 
 Steps, in the order a sign-in or a recreation reaches them:
 
@@ -103,14 +106,21 @@ def _around_function(module: Any, name: str, *, before: str) -> None:
     setattr(module, name, wrapper)
 
 
-def main() -> int:
+GUI = "--gui"  # the first argument: run the desktop app instead of the CLI
+
+
+def main(argv: list[str]) -> int:
     if os.environ.get(PAUSE_AT):
         assert os.environ[PAUSE_AT] in STEPS, os.environ[PAUSE_AT]
         install()
+    if argv[:1] == [GUI]:
+        from hubtokens.gui.app import main as gui_main
+
+        return gui_main(argv[1:])
     from hubtokens.cli.main import main as cli_main
 
-    return cli_main(sys.argv[1:])
+    return cli_main(argv)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -21,7 +21,7 @@ import pytest
 
 from hubtokens.localhub import Fault, LocalHub
 from tests.fixtures.keychain import SecretService
-from tests.reliability.cliproc import CliHome, kill, wait_for
+from tests.reliability.cliproc import CliHome, healthy, kill, wait_for, wait_until_arrived
 from tests.reliability.conftest import Tally, full_scale
 from tests.reliability.support import TOKENS, Instrumented
 from tests.support.settings_file import age_creation_attempts
@@ -86,20 +86,14 @@ def test_sigkill_then_restart_leaves_one_working_token_and_no_orphan(
     if flow == "sign-in":
         args, stdin = ["signin", "--username", "alice", "--password-stdin"], alice_password
     else:
-        assert home.sign_in(alice_password).returncode == 0
-        old = home.assert_one_working_token()
-        if "deleted" in flow:
-            local_hub.delete_token(old)
-        else:
-            home.drop_item("auto-token")
-        age_creation_attempts(home.home, 11)  # the budget allows this recreation
+        home.make_recreation_due(alice_password, deleted_on_hub="deleted" in flow)
         args, stdin = ["sync"], ""
 
     watch = Instrumented(local_hub)
     if step == DURING:
         local_hub.set_faults(Fault("latency", value=2.0, path=TOKENS, method="POST"))
         process, _ = home.start_paused(args, None, stdin)
-        _wait_until_arrived(watch, process)
+        wait_until_arrived(watch, process)
     else:
         process, marker = home.start_paused(args, step, stdin)
         wait_for(marker, process)
@@ -116,7 +110,7 @@ def test_sigkill_then_restart_leaves_one_working_token_and_no_orphan(
     home.assert_no_orphan()
     # Within one budget interval: the next reconcile (10 minutes later) may create.
     rounds = 0
-    while not _healthy(home) and rounds < 2:
+    while not healthy(home) and rounds < 2:
         age_creation_attempts(home.home, 11)
         result = home.run("sync")
         assert result.returncode == 0, result.stdout + result.stderr
@@ -135,23 +129,3 @@ def test_sigkill_then_restart_leaves_one_working_token_and_no_orphan(
         hub_created_before_kill=created_before_restart,
         immediate_after_restart=int(rounds == 0),
     )
-
-
-def _wait_until_arrived(watch: Instrumented, process: object, timeout: float = 30.0) -> None:
-    import subprocess
-    import time
-
-    assert isinstance(process, subprocess.Popen)
-    deadline = time.monotonic() + timeout
-    while ("POST", TOKENS) not in watch.arrived:
-        assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline, "the create request never arrived"
-        time.sleep(0.005)
-
-
-def _healthy(home: CliHome) -> bool:
-    try:
-        home.assert_one_working_token()
-    except AssertionError:
-        return False
-    return True

@@ -2,7 +2,9 @@
 
 One line when the tray icon is in place (or, without a tray, when the window is shown), with
 the time, so a benchmark can measure the start; then, after an idle pause, one line with the
-resident memory. Used by the Xvfb tray test and bench/gui_startup.py.
+resident memory and the health the app shows then (with whether a sync is still running), so
+a test can see how the app judged the token after its start-up check. Used by the Xvfb tray
+test, the reliability tests and bench/gui_startup.py.
 """
 
 from __future__ import annotations
@@ -60,7 +62,12 @@ class SelfCheck(QObject):
         QTimer.singleShot(self._idle_ms, self._on_idle)
 
     def _on_idle(self) -> None:
-        self._print(event="idle", rss_kib=resident_kib())
+        self._print(
+            event="idle",
+            rss_kib=resident_kib(),
+            health=self._app.tray_state().health.value,
+            syncing=self._app.session.state.syncing,
+        )
         self.finished.emit()
 
     def _print(self, **fields: object) -> None:
