@@ -11,8 +11,9 @@ It runs, each as its own pytest process with QT_QPA_PLATFORM=offscreen:
    each), keychain and file faults, two app instances and two CLI syncs at once, property-based
    bad input, the secret scan and 200-helper waves. Each test tallies what it tried and what
    held (HUBTOKENS_RELIABILITY_REPORT);
-2. the existing tests that prove the rest of issue 6 (clipboard, helper socket, JWT checks,
-   TLS rules, localhub binds, helper stdin fuzz, the keeper property), counted by junit XML;
+2. the existing tests that prove the rest of issue 6 (helper socket, TLS rules, localhub
+   binds, helper stdin fuzz, the keeper property), and the unit tests behind two tallied rows
+   (the JWT codec, the clipboard offscreen), counted by junit XML;
 3. bench/localhub_load.py: requests per second and p99 under concurrent clients.
 
 RELIABILITY.md gets one table — what was tried, how many times, what held — plus the load
@@ -41,12 +42,6 @@ ROOT = Path(__file__).resolve().parents[1]
 # Existing tests that prove parts of issue 6, with what they show.
 EXISTING = [
     (
-        "Security: clipboard cleared after copying a token (GUI ClipboardGuard, offscreen)",
-        "cleared after the delay, left alone if the person copied something else, marked as a "
-        "password for clipboard managers, taken back at once on quit",
-        ["tests/gui/test_clipboard.py"],
-    ),
-    (
         "Security: the helper's socket and other users",
         "folder 0700 and socket 0600 (made private if not, refused if another user's); a "
         "client running as uid 65534 is told nothing even with the way opened; 200 clients "
@@ -59,18 +54,6 @@ EXISTING = [
             "tests/credhelper/test_appserver.py::"
             "test_200_clients_while_the_credential_changes_see_old_or_new_never_a_mix",
             "tests/credhelper/test_appsocket.py",
-        ],
-    ),
-    (
-        "Security: localhub's JWT validation",
-        "alg none (any spelling), a wrong key (HS256 forged), garbled headers and expired "
-        "sessions are all refused with 401",
-        [
-            "tests/localhub/test_login.py::test_forged_tokens_are_401",
-            "tests/localhub/test_login.py::test_missing_or_garbled_authorization_is_401",
-            "tests/localhub/test_login.py::test_sessions_expire_by_the_hub_clock",
-            "tests/localhub/test_primitives.py::test_jwt_round_trip_and_rejections",
-            "tests/localhub/test_primitives.py::test_jwt_refuses_alg_none_even_without_a_signature",
         ],
     ),
     (
@@ -97,6 +80,33 @@ EXISTING = [
         "Faults: the keeper property (random event stories, hypothesis)",
         "never piles up tokens, never exceeds its budget, heals once the weather clears",
         ["tests/core/test_keeper_property.py"],
+    ),
+]
+
+# Unit tests behind a row the reliability suite tallies (the row's name, as the test records
+# it). They run with the existing proofs and are named in that row's figures; only when the
+# row is missing (its test skipped, e.g. no X server tools) are they a row of their own, under
+# the fallback name.
+SUPPORTING = [
+    (
+        "Security: forged and expired session JWTs against localhub over HTTP",
+        "Security: localhub's JWT validation (unit tests)",
+        "alg none (any spelling), a wrong key (HS256 forged), garbled headers and expired "
+        "sessions are all refused with 401",
+        [
+            "tests/localhub/test_login.py::test_forged_tokens_are_401",
+            "tests/localhub/test_login.py::test_missing_or_garbled_authorization_is_401",
+            "tests/localhub/test_login.py::test_sessions_expire_by_the_hub_clock",
+            "tests/localhub/test_primitives.py::test_jwt_round_trip_and_rejections",
+            "tests/localhub/test_primitives.py::test_jwt_refuses_alg_none_even_without_a_signature",
+        ],
+    ),
+    (
+        "Security: a copied token on a real X clipboard (Xvfb; another X client reads it)",
+        "Security: clipboard cleared after copying a token (GUI ClipboardGuard, offscreen)",
+        "cleared after the delay, left alone if the person copied something else, marked as a "
+        "password for clipboard managers, taken back at once on quit",
+        ["tests/gui/test_clipboard.py"],
     ),
 ]
 
@@ -139,6 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         suite = _pytest(["tests/reliability"], folder / "suite.xml", env, "reliability suite")
         existing_nodes = [node for _, _, nodes in EXISTING for node in nodes]
+        existing_nodes += [node for _, _, _, nodes in SUPPORTING for node in nodes]
         existing = _pytest(existing_nodes, folder / "existing.xml", env, "existing proofs")
         bench: list[dict[str, Any]] | None = None
         bench_seconds = 0.0
@@ -296,22 +307,20 @@ def _document(
         "| What was tried | How many times | What held | Figures |",
         "|---|---:|---|---|",
     ]
+    backing = {row: nodes for row, _, _, nodes in SUPPORTING}
     for name, row in rows.items():
-        lines.append(f"| {name} | {row['tried']:,} | {row['held']} | {_figures(row['figures'])} |")
-    for name, held, nodes in EXISTING:
-        outcomes = [
-            o for node, o in existing["cases"].items() if any(_matches(node, n) for n in nodes)
-        ]
-        passed = outcomes.count("passed")
-        mark = (
-            ""
-            if outcomes and passed + outcomes.count("skipped") == len(outcomes)
-            else " **(FAILED)**"
-        )
-        files = sorted({n.split("::")[0] for n in nodes})
+        figures = _figures(row["figures"])
+        if name in backing:
+            passed, mark, files = _existing_outcome(existing, backing[name])
+            unit = f"also {passed} unit test{'s' if passed != 1 else ''}{mark}: {files}"
+            figures = f"{figures}<br>{unit}" if figures else unit
+        lines.append(f"| {name} | {row['tried']:,} | {row['held']} | {figures} |")
+    standalone = [(n, h, nodes) for row, n, h, nodes in SUPPORTING if row not in rows]
+    for name, held, nodes in [*EXISTING, *standalone]:
+        passed, mark, files = _existing_outcome(existing, nodes)
         lines.append(
             f"| {name} | {passed} test{'s' if passed != 1 else ''}{mark} | {held} | "
-            f"existing tests: {', '.join(files)} |"
+            f"existing tests: {files} |"
         )
     if bench is not None:
         lines += [
@@ -360,6 +369,15 @@ def _document(
         "",
     ]
     return "\n".join(lines)
+
+
+def _existing_outcome(existing: dict[str, Any], nodes: list[str]) -> tuple[int, str, str]:
+    """(tests passed, a FAILED mark or "", the files) of existing tests named by ``nodes``."""
+    outcomes = [o for node, o in existing["cases"].items() if any(_matches(node, n) for n in nodes)]
+    passed = outcomes.count("passed")
+    held = bool(outcomes) and passed + outcomes.count("skipped") == len(outcomes)
+    files = ", ".join(sorted({n.split("::")[0] for n in nodes}))
+    return passed, "" if held else " **(FAILED)**", files
 
 
 def _matches(node: str, selector: str) -> bool:

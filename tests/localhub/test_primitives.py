@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import re
 import secrets
+import string
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
@@ -71,6 +72,39 @@ def test_jwt_round_trip_and_rejections() -> None:
         jwt.decode("a.b", key, now=100)
     with pytest.raises(jwt.JwtError, match="malformed"):
         jwt.decode("!!!.e30.", key, now=100)
+
+
+@pytest.mark.parametrize("claim", ["iat", "nbf"])
+def test_jwt_from_the_future_is_not_valid_yet(claim: str) -> None:
+    key = secrets.token_bytes(32)
+    within_skew = jwt.encode({"sub": "x", "exp": 10_000, claim: 100 + jwt.CLOCK_SKEW}, key)
+    assert jwt.decode(within_skew, key, now=100)["sub"] == "x"
+    for value in (100 + jwt.CLOCK_SKEW + 1, 7 * 86400, "100", 1.5):
+        later = jwt.encode({"sub": "x", "exp": 10**9, claim: value}, key)
+        with pytest.raises(jwt.JwtError, match="not valid yet"):
+            jwt.decode(later, key, now=100)
+
+
+def test_jwt_has_one_spelling_only() -> None:
+    """RFC 7515's base64url: padding, the other alphabet or stray low bits are refused."""
+    key = secrets.token_bytes(32)
+    token = jwt.encode({"sub": "x", "exp": 200}, key)
+    head, body, sig = token.split(".")
+    alphabet = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
+    # 43 characters carry the 32-byte signature: the last one's lowest 2 bits are unused.
+    stray = sig[:-1] + alphabet[alphabet.index(sig[-1]) ^ 1]
+    spellings = [
+        f"{head}.{body}.{sig}{'=' * (-len(sig) % 4)}",
+        f"{head}.{body}.{sig.replace('-', '+').replace('_', '/')}",
+        f"{head}.{body}.{stray}",
+        f"{head}=.{body}.{sig}" if len(head) % 4 else f"{head}==.{body}.{sig}",
+    ]
+    assert jwt.decode(token, key, now=100)["sub"] == "x"
+    for spelling in spellings:
+        if spelling == token:
+            continue  # nothing to change in this token's spelling of that part
+        with pytest.raises(jwt.JwtError, match="malformed"):
+            jwt.decode(spelling, key, now=100)
 
 
 def test_jwt_refuses_alg_none_even_without_a_signature() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 
-from PySide6.QtCore import QMimeData, QObject, QTimer, Signal
+from PySide6.QtCore import QMimeData, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QClipboard
 
 CLEAR_AFTER_MS = 30_000
@@ -41,6 +41,8 @@ class ClipboardGuard(QObject):
         self._pending: bytes | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
+        # Coarse timers may fire 5 % early: 1.5 s off "cleared after 30 s" is visible.
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(clear_after_ms)
         self._timer.timeout.connect(self._on_timer_timeout)
 

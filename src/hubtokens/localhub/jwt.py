@@ -11,8 +11,11 @@ from typing import Any
 _HEADER = {"alg": "HS256", "typ": "JWT"}
 
 
+CLOCK_SKEW = 60  # seconds: how far in the future ``iat``/``nbf`` may be, as clocks differ
+
+
 class JwtError(Exception):
-    """The token is malformed, not HS256, wrongly signed or expired."""
+    """The token is malformed, not HS256, wrongly signed, expired or not valid yet."""
 
 
 def encode(claims: dict[str, Any], key: bytes) -> str:
@@ -21,7 +24,7 @@ def encode(claims: dict[str, Any], key: bytes) -> str:
 
 
 def decode(token: str, key: bytes, *, now: int) -> dict[str, Any]:
-    """The verified claims; ``now`` (unix seconds) decides expiry."""
+    """The verified claims; ``now`` (unix seconds) decides expiry and "not valid yet"."""
     parts = token.split(".")
     if len(parts) != 3:
         raise JwtError("malformed token")
@@ -33,10 +36,20 @@ def decode(token: str, key: bytes, *, now: int) -> dict[str, Any]:
     if not hmac.compare_digest(signature, _sign(parts[0] + "." + parts[1], key)):
         raise JwtError("bad signature")
     claims = _json_object(parts[1])
-    exp = claims.get("exp")
-    if not isinstance(exp, int) or exp <= now:
+    exp = _seconds(claims.get("exp"))
+    if exp is None or exp <= now:
         raise JwtError("token expired")
+    for claim in ("nbf", "iat"):
+        if claim in claims:
+            since = _seconds(claims[claim])
+            if since is None or since > now + CLOCK_SKEW:
+                raise JwtError("token not valid yet")
     return claims
+
+
+def _seconds(value: object) -> int | None:
+    """A NumericDate as this hub writes them (whole seconds), else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _sign(signing_input: str, key: bytes) -> bytes:
@@ -48,10 +61,15 @@ def _b64(raw: bytes) -> str:
 
 
 def _unb64(text: str) -> bytes:
+    """Strict base64url (RFC 7515): no padding, no ``+`` or ``/``, no stray bits, so that a
+    token has exactly one spelling."""
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except ValueError as exc:
         raise JwtError("malformed token") from exc
+    if _b64(raw) != text:
+        raise JwtError("malformed token")
+    return raw
 
 
 def _json_object(segment: str) -> dict[str, Any]:
