@@ -17,8 +17,10 @@ import subprocess
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -26,7 +28,7 @@ import pytest
 from hubtokens.core.dockerconfig import DOCKER_HUB_HUB_URL
 from hubtokens.core.paths import AppPaths
 from hubtokens.core.secret import Secret
-from hubtokens.core.settings import AccountRecord, SettingsStore
+from hubtokens.core.settings import AccountRecord, AutoTokenRecord, SettingsStore
 from hubtokens.credhelper import appserver
 from hubtokens.credhelper.answers import HeldCredentials, load_credentials
 from hubtokens.credhelper.appserver import CredServer, ServerUnavailable, server_for
@@ -189,6 +191,32 @@ def test_a_docker_login_after_the_load_is_answered_by_the_keychain(
 
     assert json.loads(got.stdout)["Secret"] == again["Secret"]
     assert app.answered == []  # docker-cli.json was replaced: the app knew it was behind
+    assert app.stale.wait(1)
+
+
+@pytest.mark.secret_service
+def test_a_sync_rewriting_the_settings_keeps_the_app_answering(helper: Helper, app: App) -> None:
+    """A sync writes its time and outcome every few minutes: the app still answers (the
+    keychain may be locked meanwhile). A new auto token recorded makes it load again."""
+    token = helper.sign_in()
+    app.load(helper.vault.get_item)
+    helper.secret_service.lock()  # only the app can answer now
+    store = SettingsStore(helper.paths.settings_file)
+    store.update(
+        lambda s: s.with_account(replace(s.accounts[DOCKER_HUB_HUB_URL], last_outcome="ok"))
+    )
+
+    got = helper("get", stdin="docker.io")
+
+    assert (got.returncode, json.loads(got.stdout or "{}").get("Secret")) == (0, token)
+    assert app.answered == ["docker.io"] and not app.stale.is_set()
+
+    recorded = AutoTokenRecord(str(uuid.uuid4()), "Auto-generated", datetime.now(UTC))
+    store.update(
+        lambda s: s.with_account(replace(s.accounts[DOCKER_HUB_HUB_URL], auto_token=recorded))
+    )
+    assert helper("get", stdin="docker.io").returncode == 1  # to the locked keychain
+    assert app.answered == ["docker.io"]
     assert app.stale.wait(1)
 
 

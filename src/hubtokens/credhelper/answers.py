@@ -11,6 +11,7 @@ then reads the keychain itself.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Mapping
 from contextlib import suppress
@@ -26,8 +27,24 @@ from hubtokens.credhelper.main import credential_json
 # The files that say which keychain item answers a server. registries.json only maps a
 # registry to a hub, and the held items are keyed by hub, so a change there cannot mislead.
 _STAMPED = (SETTINGS_FILE, DOCKER_CLI_FILE)
+# What a sync writes to settings.json every few minutes without touching the keychain: its
+# times, outcome, budget and intent (a new token's secret is stored just before the token is
+# recorded, and until then the held secret is the one the app has been answering with). A
+# change anywhere else (an account, its credential, session or auto token) may come with a new
+# keychain item; a change only here does not send the helper to the keychain, which may be
+# locked, before the app has reloaded.
+_SYNC_FIELDS = frozenset(
+    (
+        "last_check",
+        "last_outcome",
+        "last_message",
+        "not_before",
+        "creation_attempts",
+        "pending_create",
+    )
+)
 
-Stamp = tuple[int, int, int] | None  # inode, ctime, size; None: no such file
+Stamp = tuple[object, ...] | None  # None: no such file
 
 
 class StaleCredentials(Exception):
@@ -91,7 +108,8 @@ def answer(held: HeldCredentials, config_dir: str, server: str) -> tuple[int, st
 
 
 def file_stamps(config_dir: str) -> tuple[Stamp, ...]:
-    return tuple(_stamp(os.path.join(config_dir, name)) for name in _STAMPED)
+    settings, cli_state = (os.path.join(config_dir, name) for name in _STAMPED)
+    return _settings_stamp(settings), _stamp(cli_state)
 
 
 def _stamp(path: str) -> Stamp:
@@ -100,6 +118,27 @@ def _stamp(path: str) -> Stamp:
     except OSError:
         return None
     return st.st_ino, st.st_ctime_ns, st.st_size  # files are replaced whole: a new inode
+
+
+def _settings_stamp(path: str) -> Stamp:
+    """settings.json less its ``_SYNC_FIELDS``; the file's own stamp if it does not parse."""
+    try:
+        with open(path, "rb") as handle:
+            data = json.loads(handle.read())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return ("unreadable", _stamp(path))
+    accounts = data.get("accounts") if isinstance(data, dict) else None
+    if not isinstance(accounts, dict):
+        return ("unexpected", _stamp(path))
+    data["accounts"] = {
+        hub: {k: v for k, v in record.items() if k not in _SYNC_FIELDS}
+        if isinstance(record, dict)
+        else record
+        for hub, record in accounts.items()
+    }
+    return ("settings", json.dumps(data, sort_keys=True))
 
 
 class _ReadOnly:
