@@ -378,8 +378,9 @@ def _document(
         "with the process: the token is deleted as an orphan at once, and a new one waits for "
         "the creation budget (at most 10 minutes), because the interrupted attempt counts. That "
         "is deliberate: a process killed over and over must not create tokens in a loop.",
-        "- The load test's 'app' is the app's own keeper and helper socket server without Qt; "
-        "the real desktop app is what the concurrency and kill rows start.",
+        "- Load runs twice: against the app's keeper and socket server without Qt (two accounts, "
+        "with and without the socket), and against the real desktop app (offscreen, in the "
+        "test process) recreating the token on its own timer.",
         "- The normal suite (`./run test`) runs the same tests with small counts.",
         "",
         "## Found by these tests, and fixed",
