@@ -380,7 +380,10 @@ def _document(
         "is deliberate: a process killed over and over must not create tokens in a loop.",
         "- Load runs twice: against the app's keeper and socket server without Qt (two accounts, "
         "with and without the socket), and against the real desktop app (offscreen, in the "
-        "test process) recreating the token on its own timer.",
+        "test process) recreating the token on its own timer. There the helpers' threads share "
+        "the process with the app, so after a recreation the app's reload waits for its GUI "
+        "thread, and helpers asking meanwhile are sent to the keychain (on a desktop, the app "
+        "has a process of its own and reloads within milliseconds).",
         "- The normal suite (`./run test`) runs the same tests with small counts.",
         "",
         "## Found by these tests, and fixed",
