@@ -12,9 +12,11 @@ leaves a window of microseconds.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,14 +101,12 @@ _AT_FDCWD = -100
 
 def _renameat2(source: str, target: str, flags: int) -> bool:
     """Linux's renameat2(2); False where it does not exist or the file system refuses it."""
-    if not sys.platform.startswith("linux"):
+    function = _libc_renameat2()
+    if function is None:
         return False
     import ctypes
     import errno
 
-    function = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
-    if function is None:  # a C library older than glibc 2.28
-        return False
     result = function(_AT_FDCWD, os.fsencode(source), _AT_FDCWD, os.fsencode(target), flags)
     if result == 0:
         return True
@@ -114,3 +114,16 @@ def _renameat2(source: str, target: str, flags: int) -> bool:
     if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
         return False
     raise OSError(code, os.strerror(code), target)
+
+
+@functools.cache
+def _libc_renameat2() -> Callable[..., int] | None:
+    """The C library's renameat2, looked up once; None off Linux or before glibc 2.28."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    function: Callable[..., int] | None = getattr(
+        ctypes.CDLL(None, use_errno=True), "renameat2", None
+    )
+    return function
