@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import configparser
 import plistlib
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -64,7 +66,11 @@ def test_linux_writes_an_xdg_autostart_entry(tmp_path: Path) -> None:
     assert desktop["Type"] == "Application"
     assert desktop["Name"] == "Hub Tokens"
     assert desktop["Exec"] == '"/opt/Hub Tokens/bin/hubtokens-gui" --background'
+    assert desktop["TryExec"] == "/opt/Hub Tokens/bin/hubtokens-gui"  # skipped once removed
     assert desktop["Icon"] == APP_ID
+    if shutil.which("desktop-file-validate"):  # the installer checks' package
+        checked = subprocess.run(["desktop-file-validate", str(path)], capture_output=True)
+        assert checked.returncode == 0 and not checked.stdout, checked.stdout
     round_trip(XdgAutostart(tmp_path / "other", COMMAND))
 
 

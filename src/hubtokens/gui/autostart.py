@@ -80,10 +80,20 @@ class XdgAutostart:
             f"Name={DISPLAY_NAME}\n"
             "Comment=Keeps a Docker Hub access token for docker on this device\n"
             f"Exec={exec_line}\n"
+            # Once the app is uninstalled (its packages never touch a home folder), desktops
+            # skip the entry instead of failing to start it at every login.
+            f"TryExec={_desktop_string(self._command[0])}\n"
             f"Icon={APP_ID}\n"
             "Terminal=false\n"
             "X-GNOME-Autostart-enabled=true\n"
         )
+
+
+def _desktop_string(value: str) -> str:
+    """A Desktop Entry string value: backslashes and control characters escaped."""
+    return (
+        value.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
+    )
 
 
 def _desktop_quote(arg: str) -> str:
