@@ -108,3 +108,33 @@ def test_the_installed_helper_without_the_app_reads_no_environment_python_settin
     code, out, _ = run(installed / HELPER_PROGRAM, "version", env=env)
     assert (code, out.split(" (")[0]) == (0, HELPER_PROGRAM)
     assert not (installed.parent.parent / SITE_MARKER).exists()
+
+
+def test_without_python3_the_helper_says_so_in_one_line(tmp_path: Path) -> None:
+    """Docker shows the helper's stdout: never an empty message, even for a broken install."""
+    launcher = tmp_path / HELPER_PROGRAM
+    launcher.write_bytes((REPO / "bin" / HELPER_PROGRAM).read_bytes())
+    launcher.chmod(0o755)
+    env = {"PATH": str(tmp_path / "nothing-here")}
+    assert run(launcher, "get", env=env, stdin="docker.io") == (
+        1,
+        f"{HELPER_PROGRAM}: python3 was not found\n",
+        "",
+    )
+
+
+def test_a_python3_without_the_package_is_named_in_one_line(tmp_path: Path) -> None:
+    base = Path(getattr(sys, "_base_executable", sys.executable))
+    probe = subprocess.run([base, "-c", "import hubtokens"], capture_output=True, check=False)
+    if probe.returncode == 0:
+        pytest.skip(f"{base} has hubtokens installed")
+    launcher = tmp_path / HELPER_PROGRAM
+    launcher.write_bytes((REPO / "bin" / HELPER_PROGRAM).read_bytes())
+    launcher.chmod(0o755)
+    (tmp_path / "python3").symlink_to(base)
+    env = {"PATH": os.environ["PATH"]}
+    assert run(launcher, "get", env=env, stdin="docker.io") == (
+        1,
+        f"{HELPER_PROGRAM}: Hub Tokens is not installed for {tmp_path / 'python3'}\n",
+        "",
+    )
