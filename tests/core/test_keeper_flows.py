@@ -931,6 +931,29 @@ def test_a_crash_after_the_secret_is_stored_keeps_that_token(
     assert secret is not None and _authenticates(local_hub, hub_clock, secret)
 
 
+def test_a_429_while_checking_an_interrupted_create_is_obeyed_and_the_token_kept(
+    tmp_path: Path,
+    local_hub: LocalHub,
+    keyring: SwitchableKeyring,
+    vault: Vault,
+    hub_clock: HubClock,
+    signed_in: SignInResult,
+) -> None:
+    made = _crash_while_recreating(tmp_path, local_hub, keyring, vault, hub_clock, stored=True)
+    second = make_keeper(tmp_path, Vault(keyring, deadline=0.3), hub_clock.now)
+    hub_clock.advance(BUDGET_GAP)  # the budget would allow another create now
+    local_hub.set_faults(Fault("rate_limit", value=600, path="/v2/auth/token", count=1))
+
+    report = second.reconcile(local_hub.url)
+
+    assert report.action.verdict is Verdict.BACK_OFF and report.created is None
+    assert [t["uuid"] for t in ours(local_hub)] == [made["uuid"]]  # nothing deleted or made
+    hub_clock.advance(601)
+    kept = second.reconcile(local_hub.url)
+    assert kept.created is not None and kept.created.uuid == made["uuid"]
+    assert only_ours(local_hub)["uuid"] == made["uuid"]
+
+
 def test_a_token_that_cannot_be_stored_is_taken_back(
     keeper: Keeper,
     local_hub: LocalHub,

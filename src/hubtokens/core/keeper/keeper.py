@@ -413,6 +413,9 @@ class Keeper:
             token = client.get_token(session, pending.created_uuid)
         except (AuthenticationFailed, PermissionDenied, NotFound):
             return _Adoption(record)  # not the new token's secret, or no new token: clean up
+        except RateLimited as exc:  # its Retry-After holds for everything, the create too
+            until = exc.retry_at or now + DEFAULT_BACKOFF
+            return _Adoption(replace(record, not_before=until), clean_up_later=True)
         except (VaultError, HubError) as exc:
             logger.info("interrupted create not checked: %s", exc.message)
             return _Adoption(record, clean_up_later=True)
