@@ -11,7 +11,7 @@ import json
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -852,43 +852,45 @@ class Crash(BaseException):
     """The process dies here (nothing in the keeper may catch it)."""
 
 
-def _crash_while_recreating(
-    tmp_path: Path,
-    hub: LocalHub,
-    keyring: SwitchableKeyring,
-    vault: Vault,
-    clock: HubClock,
-    *,
-    stored: bool,
-) -> dict[str, Any]:
-    """A recreation whose process dies just before (or just after) the keychain write;
-    returns the token the hub made."""
-    first = make_keeper(tmp_path, vault, clock.now)
-    hub.delete_token(only_ours(hub)["uuid"])
-    clock.advance(BUDGET_GAP)
-    if stored:
-        keyring.error_after_set = Crash()
-    else:
-        keyring.set_error = Crash()
-    with pytest.raises(Crash):
-        first.reconcile(hub.url)
-    keyring.set_error = keyring.error_after_set = None
-    [made] = ours(hub)
-    return made
+Restarted = tuple[dict[str, Any], Keeper]  # the token the hub made; the next run's keeper
 
 
-def test_a_crash_between_create_and_store_is_cleaned_up_by_the_next_run(
+@pytest.fixture
+def crash_while_recreating(
     tmp_path: Path,
     local_hub: LocalHub,
     keyring: SwitchableKeyring,
     vault: Vault,
     hub_clock: HubClock,
     signed_in: SignInResult,
-) -> None:
-    orphan = _crash_while_recreating(tmp_path, local_hub, keyring, vault, hub_clock, stored=False)
+) -> Callable[[bool], Restarted]:
+    """A recreation whose process dies just before (``stored=False``) or just after the
+    keychain write; then a new process: a new keeper over the same files and keychain."""
 
-    # A new process: a new keeper over the same files and keychain.
-    second = make_keeper(tmp_path, Vault(keyring, deadline=0.3), hub_clock.now)
+    def crash(stored: bool) -> Restarted:
+        first = make_keeper(tmp_path, vault, hub_clock.now)
+        local_hub.delete_token(only_ours(local_hub)["uuid"])
+        hub_clock.advance(BUDGET_GAP)
+        if stored:
+            keyring.error_after_set = Crash()
+        else:
+            keyring.set_error = Crash()
+        with pytest.raises(Crash):
+            first.reconcile(local_hub.url)
+        keyring.set_error = keyring.error_after_set = None
+        [made] = ours(local_hub)
+        return made, make_keeper(tmp_path, Vault(keyring, deadline=0.3), hub_clock.now)
+
+    return crash
+
+
+def test_a_crash_between_create_and_store_is_cleaned_up_by_the_next_run(
+    crash_while_recreating: Callable[[bool], Restarted],
+    local_hub: LocalHub,
+    keyring: SwitchableKeyring,
+    hub_clock: HubClock,
+) -> None:
+    orphan, second = crash_while_recreating(False)
     hub_clock.advance(BUDGET_GAP)
     report = second.reconcile(local_hub.url)
 
@@ -900,20 +902,16 @@ def test_a_crash_between_create_and_store_is_cleaned_up_by_the_next_run(
 
 
 def test_a_crash_after_the_secret_is_stored_keeps_that_token(
-    tmp_path: Path,
+    crash_while_recreating: Callable[[bool], Restarted],
     local_hub: LocalHub,
     keyring: SwitchableKeyring,
-    vault: Vault,
     hub_clock: HubClock,
-    signed_in: SignInResult,
 ) -> None:
     """Killed between the keychain write and the settings save: the token works (docker may
     already use it), so the next run keeps it rather than deleting it and waiting for the
     budget to allow another."""
-    made = _crash_while_recreating(tmp_path, local_hub, keyring, vault, hub_clock, stored=True)
+    made, second = crash_while_recreating(True)
     log_before = len(local_hub.request_log)
-
-    second = make_keeper(tmp_path, Vault(keyring, deadline=0.3), hub_clock.now)
     hub_clock.advance(60)  # well within the budget's wait
     report = second.reconcile(local_hub.url)
 
@@ -932,15 +930,11 @@ def test_a_crash_after_the_secret_is_stored_keeps_that_token(
 
 
 def test_a_429_while_checking_an_interrupted_create_is_obeyed_and_the_token_kept(
-    tmp_path: Path,
+    crash_while_recreating: Callable[[bool], Restarted],
     local_hub: LocalHub,
-    keyring: SwitchableKeyring,
-    vault: Vault,
     hub_clock: HubClock,
-    signed_in: SignInResult,
 ) -> None:
-    made = _crash_while_recreating(tmp_path, local_hub, keyring, vault, hub_clock, stored=True)
-    second = make_keeper(tmp_path, Vault(keyring, deadline=0.3), hub_clock.now)
+    made, second = crash_while_recreating(True)
     hub_clock.advance(BUDGET_GAP)  # the budget would allow another create now
     local_hub.set_faults(Fault("rate_limit", value=600, path="/v2/auth/token", count=1))
 
