@@ -29,7 +29,7 @@ from hubtokens.core.errors import (
 )
 from hubtokens.core.hub.client import HubClient
 from hubtokens.core.hub.models import SessionToken, TwoFactorChallenge
-from hubtokens.core.keeper import Keeper, SignInResult
+from hubtokens.core.keeper import Keeper, ReconcileReport, SignInResult
 from hubtokens.core.keeper.policy import CreateReason, Observation, Verdict
 from hubtokens.core.labels import AUTO_LABEL_PREFIX, MAX_LABEL_LENGTH, auto_label
 from hubtokens.core.secret import Secret
@@ -736,6 +736,14 @@ def test_a_403_on_the_session_pauses(
 # --- crash safety -----------------------------------------------------------------------------
 
 
+def _recreate_losing_the_answer(keeper: Keeper, hub: LocalHub, clock: HubClock) -> ReconcileReport:
+    """The token deleted on the hub; its recreation is made, but the hub's answer is lost."""
+    hub.delete_token(only_ours(hub)["uuid"])
+    clock.advance(BUDGET_GAP)
+    hub.set_faults(Fault("drop_after_commit", path=TOKENS, method="POST", count=1))
+    return keeper.reconcile(hub.url)
+
+
 def test_a_create_whose_answer_is_lost_leaves_an_orphan_that_is_cleaned_up(
     keeper: Keeper,
     local_hub: LocalHub,
@@ -743,11 +751,7 @@ def test_a_create_whose_answer_is_lost_leaves_an_orphan_that_is_cleaned_up(
     hub_clock: HubClock,
     signed_in: SignInResult,
 ) -> None:
-    local_hub.delete_token(only_ours(local_hub)["uuid"])
-    hub_clock.advance(BUDGET_GAP)
-    local_hub.set_faults(Fault("drop_after_commit", path=TOKENS, method="POST", count=1))
-
-    report = keeper.reconcile(local_hub.url)
+    report = _recreate_losing_the_answer(keeper, local_hub, hub_clock)
 
     assert "could not create" in report.message
     assert report.created is None
@@ -774,10 +778,7 @@ def test_an_orphan_is_deleted_even_while_the_budget_says_wait(
     hub_clock: HubClock,
     signed_in: SignInResult,
 ) -> None:
-    local_hub.delete_token(only_ours(local_hub)["uuid"])
-    hub_clock.advance(BUDGET_GAP)
-    local_hub.set_faults(Fault("drop_after_commit", path=TOKENS, method="POST", count=1))
-    keeper.reconcile(local_hub.url)
+    _recreate_losing_the_answer(keeper, local_hub, hub_clock)
     [orphan] = ours(local_hub)
 
     hub_clock.advance(60)
@@ -798,10 +799,7 @@ def test_an_orphan_is_not_cleaned_up_with_an_expired_session(
 ) -> None:
     hub = short_session_hub
     keeper.sign_in(hub.url, USER, Secret(alice_password))
-    hub.delete_token(only_ours(hub)["uuid"])
-    hub_clock.advance(BUDGET_GAP)
-    hub.set_faults(Fault("drop_after_commit", path=TOKENS, method="POST", count=1))
-    keeper.reconcile(hub.url)
+    _recreate_losing_the_answer(keeper, hub, hub_clock)
     [orphan] = ours(hub)
     hub_clock.advance(30 * 60)  # the session's exp (less the keeper's leeway) has passed
     log_before = len(hub.request_log)
@@ -824,10 +822,7 @@ def test_a_429_during_the_orphan_clean_up_is_obeyed(
     hub_clock: HubClock,
     signed_in: SignInResult,
 ) -> None:
-    local_hub.delete_token(only_ours(local_hub)["uuid"])
-    hub_clock.advance(BUDGET_GAP)
-    local_hub.set_faults(Fault("drop_after_commit", path=TOKENS, method="POST", count=1))
-    keeper.reconcile(local_hub.url)
+    _recreate_losing_the_answer(keeper, local_hub, hub_clock)
     [orphan] = ours(local_hub)
     hub_clock.advance(60)  # within the budget's wait: this reconcile only cleans up
     local_hub.set_faults(Fault("rate_limit", value=1800, count=1))

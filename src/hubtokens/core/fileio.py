@@ -76,11 +76,11 @@ def _swap_in(tmp: str, path: Path, text: str, expected: str | None) -> bool:
     if _read(tmp) == expected:
         return True  # tmp now holds the old text, and goes
     # Another program wrote in between: give its text back. Should yet another write have come
-    # in the microseconds since, swapping again leaves the newest one in place.
-    for _ in range(3):
+    # in the microseconds since (tmp then holds it, not ours), one more swap puts that newest
+    # one in place.
+    _renameat2(tmp, target, _RENAME_EXCHANGE)
+    if _read(tmp) != text:
         _renameat2(tmp, target, _RENAME_EXCHANGE)
-        if _read(tmp) == text:
-            break
     raise ChangedMeanwhile(target)
 
 

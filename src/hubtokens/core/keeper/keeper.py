@@ -289,17 +289,19 @@ class Keeper:
             assert session is not None and action.reason is not None
             return self._create(record, session, action, observation, now)
         message = keychain_error or _describe(action, token)
+        created = None
         if adoption.token is not None and action.verdict is Verdict.HEALTHY:
             # The interrupted run's creation, finished now: told as that run would have told it.
             action = replace(action, reason=adoption.reason)
             message = _created_message(adoption.reason)
+            created = adoption.token
         report = ReconcileReport(
             hub_url=hub_url,
             account=record.account,
             observation=observation,
             action=action,
             message=message,
-            created=adoption.token if action.reason is not None else None,
+            created=created,
             deleted=deleted,
             next_check_at=_next_check(action, now),
         )
@@ -432,8 +434,7 @@ class Keeper:
             pending_create=None,
         )
         self._save_record(record)
-        reason = _reason_or_none(pending.reason)
-        return _Adoption(record, token, reason or CreateReason.FIRST, deleted)
+        return _Adoption(record, token, _create_reason(pending.reason), deleted)
 
     def _create(
         self,
@@ -696,11 +697,12 @@ _REASONS = {
 }
 
 
-def _reason_or_none(value: str | None) -> CreateReason | None:
+def _create_reason(value: str | None) -> CreateReason:
+    """A pending create's reason as written; FIRST when missing or written by a newer version."""
     try:
-        return CreateReason(value) if value else None
-    except ValueError:  # written by a newer version
-        return None
+        return CreateReason(value) if value else CreateReason.FIRST
+    except ValueError:
+        return CreateReason.FIRST
 
 
 def _created_message(reason: CreateReason | None) -> str:
