@@ -110,3 +110,21 @@ def recorded_token(keeper: Keeper, hub: LocalHub) -> dict[str, Any] | None:
     """That token as the hub lists it, or None when the hub no longer has it."""
     uuid = recorded_uuid(keeper, hub.url)
     return next((t for t in hub.tokens(USER) if t["uuid"] == uuid), None)
+
+
+HUB_CHANGES = ("delete", "deactivate", "activate", "expire")
+
+
+def change_on_the_hub(
+    hub: LocalHub, kind: str, token: dict[str, Any] | None, now: datetime
+) -> None:
+    """What a person does to the auto token on the hub, in the random stories of the keeper
+    property and the reliability faults: delete it (the recorded one, else any with our
+    label), (de)activate it or let it expire. A change to no recorded token does nothing."""
+    if kind == "delete":
+        for target in [token] if token is not None else ours(hub)[:1]:
+            hub.delete_token(target["uuid"])
+    elif kind in ("deactivate", "activate") and token is not None:
+        hub.set_token_active(token["uuid"], kind == "activate")
+    elif kind == "expire" and token is not None:
+        hub.set_token_expiry(token["uuid"], now)

@@ -27,9 +27,11 @@ from hubtokens.core.secret import Secret
 from hubtokens.core.vault import Vault
 from hubtokens.localhub import Fault, HubConfig, LocalHub
 from tests.core.keeper_support import (
+    HUB_CHANGES,
     TOKENS,
     USER,
     SwitchableKeyring,
+    change_on_the_hub,
     creates,
     drop_keychain_item,
     keychain_item,
@@ -106,15 +108,8 @@ def _apply(world: World, event: Event) -> None:
     kind, arg = event
     hub, now = world.hub, world.clock.now()
     token = world.recorded_token()
-    if kind == "delete":
-        # "Someone deleted it on the hub": the token we hold, or else any with our label.
-        targets = [token] if token is not None else ours(hub)[:1]
-        for target in targets:
-            hub.delete_token(target["uuid"])
-    elif kind in ("deactivate", "activate") and token is not None:
-        hub.set_token_active(token["uuid"], kind == "activate")
-    elif kind == "expire" and token is not None:
-        hub.set_token_expiry(token["uuid"], now)
+    if kind in HUB_CHANGES:
+        change_on_the_hub(hub, kind, token, now)
     elif kind == "lose_secret":
         drop_keychain_item(world.keyring, "auto-token", world.url)
     elif kind == "keychain_down":

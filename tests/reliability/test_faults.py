@@ -47,7 +47,12 @@ from hubtokens.core.keeper.policy import Verdict
 from hubtokens.core.secret import Secret
 from hubtokens.core.vault import Vault
 from hubtokens.localhub import Fault, HubConfig, LocalHub
-from tests.core.keeper_support import recorded_token, recorded_uuid
+from tests.core.keeper_support import (
+    HUB_CHANGES,
+    change_on_the_hub,
+    recorded_token,
+    recorded_uuid,
+)
 from tests.fixtures.localhub import HubClock
 from tests.reliability.conftest import Tally, full_scale, scaled
 from tests.reliability.support import (
@@ -189,14 +194,8 @@ def _apply(story: Story, event: Event) -> None:
         hub.set_faults(*event[1])
     elif kind == "clear":
         hub.clear_faults()
-    elif kind == "delete":
-        targets = [token] if token is not None else ours(hub)[:1]
-        for target in targets:
-            hub.delete_token(target["uuid"])
-    elif kind in ("deactivate", "activate") and token is not None:
-        hub.set_token_active(token["uuid"], kind == "activate")
-    elif kind == "expire" and token is not None:
-        hub.set_token_expiry(token["uuid"], now)
+    elif kind in HUB_CHANGES:
+        change_on_the_hub(hub, kind, token, now)
     elif kind == "lose_secret":
         story.keyring.drop("auto-token", story.url)
     elif kind == "keychain":
