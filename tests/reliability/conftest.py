@@ -18,6 +18,10 @@ from typing import Any
 
 import pytest
 
+from hubtokens.localhub import LocalHub
+from tests.fixtures.keychain import SecretService
+from tests.reliability.cliproc import CliHome
+
 SCALE_ENV = "HUBTOKENS_RELIABILITY_SCALE"
 REPORT_ENV = "HUBTOKENS_RELIABILITY_REPORT"
 MARKER = "reliability: issue 6 reliability/security proofs (scaled up by scripts/reliability.py)"
@@ -64,3 +68,13 @@ class Tally:
 @pytest.fixture
 def tally(request: pytest.FixtureRequest) -> Iterator[Tally]:
     yield Tally(request.node.nodeid)
+
+
+@pytest.fixture
+def home(tmp_path: Path, local_hub: LocalHub, secret_service: SecretService) -> Iterator[CliHome]:
+    """A new home for the real CLI (and app) on the local hub, offscreen, with the shared
+    gnome-keyring restored before and after: a test may lock, freeze or remove it. A module
+    that needs more (signed in, a docker config) overrides this fixture on top of it."""
+    secret_service.restore()
+    yield CliHome.make(tmp_path / "home", local_hub, secret_service, QT_QPA_PLATFORM="offscreen")
+    secret_service.restore()

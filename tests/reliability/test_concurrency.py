@@ -15,13 +15,10 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from hubtokens.localhub import Fault, LocalHub
-from tests.fixtures.keychain import SecretService
 from tests.reliability.cliproc import BIN, CliHome
 from tests.reliability.conftest import Tally, scaled
 from tests.reliability.support import Instrumented
@@ -71,14 +68,10 @@ sys.exit(main(["sync", "--json"]))
 
 
 @pytest.fixture
-def home(
-    tmp_path: Path, local_hub: LocalHub, secret_service: SecretService, alice_password: str
-) -> Iterator[CliHome]:
-    secret_service.restore()
-    home = CliHome.make(tmp_path / "home", local_hub, secret_service)
+def home(home: CliHome, alice_password: str) -> CliHome:
+    """conftest's home, signed in."""
     assert home.sign_in(alice_password).returncode == 0
-    yield home
-    secret_service.restore()
+    return home
 
 
 @pytest.mark.timeout(scaled(120, 900))

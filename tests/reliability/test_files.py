@@ -24,7 +24,6 @@ from hubtokens.core import dockerconfig
 from hubtokens.core.errors import ConfigError
 from hubtokens.core.settings import SettingsStore
 from hubtokens.localhub import LocalHub
-from tests.fixtures.keychain import SecretService
 from tests.reliability.cliproc import BIN, CliHome, wait_for
 from tests.reliability.conftest import Tally, scaled
 from tests.reliability.support import Instrumented
@@ -43,19 +42,15 @@ PERSONS_DOCKER_CONFIG = {
 
 
 @pytest.fixture
-def home(
-    tmp_path: Path, local_hub: LocalHub, secret_service: SecretService, alice_password: str
-) -> Iterator[CliHome]:
-    secret_service.restore()
-    home = CliHome.make(tmp_path / "home", local_hub, secret_service)
+def home(home: CliHome, alice_password: str) -> CliHome:
+    """conftest's home with the person's docker config, signed in and configured."""
     docker_dir = home.home / "docker"
     docker_dir.mkdir(parents=True)
     (docker_dir / "config.json").write_text(json.dumps(PERSONS_DOCKER_CONFIG, indent="\t"))
     assert home.sign_in(alice_password).returncode == 0
     configured = home.run("docker", "configure", "--registry", REGISTRY)
     assert configured.returncode == 0, configured.stderr
-    yield home
-    secret_service.restore()
+    return home
 
 
 def _helper_get(home: CliHome) -> subprocess.CompletedProcess[str]:

@@ -19,14 +19,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from hubtokens.localhub import Fault, LocalHub
-from tests.fixtures.keychain import SecretService
 from tests.reliability.cliproc import CliHome, healthy, kill, wait_for, wait_until_arrived
 from tests.reliability.conftest import Tally, full_scale, scaled
 from tests.reliability.support import TOKENS, Instrumented
@@ -45,13 +42,6 @@ QUICK = [(DELETED, "after-create"), (SECRET_LOST, "after-keychain-write")]
 CASES = MATRIX if full_scale() else QUICK
 KILLED_APP_IDLE = "600"  # seconds: the killed app must not exit by itself first
 RESTART_IDLE = "3"  # seconds after the window is shown; the start-up sync takes under 0.5 s
-
-
-@pytest.fixture
-def home(tmp_path: Path, local_hub: LocalHub, secret_service: SecretService) -> Iterator[CliHome]:
-    secret_service.restore()
-    yield CliHome.make(tmp_path / "home", local_hub, secret_service)
-    secret_service.restore()
 
 
 @pytest.mark.timeout(scaled(120, 240))

@@ -9,8 +9,6 @@ every keychain entry it had, say clearly why (exit 5), and heal once the keychai
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -25,16 +23,10 @@ pytestmark = [pytest.mark.secret_service, pytest.mark.integration]
 
 
 @pytest.fixture
-def home(
-    tmp_path: Path, local_hub: LocalHub, secret_service: SecretService, alice_password: str
-) -> Iterator[CliHome]:
-    secret_service.restore()
-    home = CliHome.make(tmp_path / "home", local_hub, secret_service)
-    assert home.sign_in(alice_password).returncode == 0
-    local_hub.delete_token(home.assert_one_working_token())  # the keeper will want to create
-    age_creation_attempts(home.home, 11)
-    yield home
-    secret_service.restore()
+def home(home: CliHome, alice_password: str) -> CliHome:
+    """conftest's home, signed in, with a recreation due."""
+    home.make_recreation_due(alice_password, deleted_on_hub=True)
+    return home
 
 
 def _heals(home: CliHome) -> None:

@@ -14,13 +14,9 @@ its secret in the keychain.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from hubtokens.localhub import Fault, LocalHub
-from tests.fixtures.keychain import SecretService
 from tests.reliability.cliproc import CliHome, healthy, kill, wait_for, wait_until_arrived
 from tests.reliability.conftest import Tally, full_scale
 from tests.reliability.support import TOKENS, Instrumented
@@ -62,13 +58,6 @@ CASES = (
     if full_scale()
     else [(flow, step, 0) for flow, step in QUICK]
 )
-
-
-@pytest.fixture
-def home(tmp_path: Path, local_hub: LocalHub, secret_service: SecretService) -> Iterator[CliHome]:
-    secret_service.restore()
-    yield CliHome.make(tmp_path / "home", local_hub, secret_service)
-    secret_service.restore()
 
 
 @pytest.mark.parametrize(

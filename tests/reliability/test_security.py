@@ -103,13 +103,6 @@ class ProcessWatch:
             time.sleep(0.01)  # our programs live half a second or more
 
 
-@pytest.fixture
-def home(tmp_path: Path, local_hub: LocalHub, secret_service: SecretService) -> Iterator[CliHome]:
-    secret_service.restore()
-    yield CliHome.make(tmp_path / "home", local_hub, secret_service, QT_QPA_PLATFORM="offscreen")
-    secret_service.restore()
-
-
 def _helper_get(home: CliHome) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [str(HELPER), "get"], input=REGISTRY, env=home.env, capture_output=True, text=True,
