@@ -8,9 +8,8 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
-from tests.fixtures.localhub import HubClock
+from tests.fixtures.localhub import HubClock, HubFactory
 from tests.localhub.client import HubClient
-from tests.localhub.conftest import HubFactory
 
 RATE_LIMITED = {"detail": "Rate limit exceeded", "error": False}
 

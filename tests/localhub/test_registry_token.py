@@ -30,9 +30,8 @@ from hubtokens.localhub.signing import (
     libtrust_kid,
     load_or_create,
 )
-from tests.fixtures.localhub import HubClock
+from tests.fixtures.localhub import HubClock, HubFactory
 from tests.localhub.client import HubClient, Response
-from tests.localhub.conftest import HubFactory
 
 BAD_LOGIN = {"details": "incorrect username or password"}
 ALL = "pull,push,delete"

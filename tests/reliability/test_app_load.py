@@ -16,7 +16,6 @@ import json
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,8 +25,8 @@ from pytestqt.qtbot import QtBot
 from hubtokens.core.vault import Vault
 from hubtokens.gui.controllers.docker import DockerSetup
 from hubtokens.gui.controllers.session import SyncTimings
-from hubtokens.localhub import HubConfig, LocalHub
-from tests.fixtures.localhub import HubClock
+from hubtokens.localhub import LocalHub
+from tests.fixtures.localhub import HubClock, HubFactory
 from tests.gui.app_support import (
     WAIT_MS,
     AppFactory,
@@ -66,12 +65,9 @@ QUIET_SECONDS = 0.6  # between recreations: a few syncs that change nothing the 
 
 
 @pytest.fixture
-def local_hub(hub_clock: HubClock, alice_password: str) -> Iterator[LocalHub]:
+def local_hub(make_hub: HubFactory) -> LocalHub:
     """The usual hub, but sessions outlive the days the budget makes the test skip ahead."""
-    config = HubConfig(clock=hub_clock.now, seed=0, session_lifetime=timedelta(days=3650))
-    with LocalHub(config) as hub:
-        hub.add_user("alice", alice_password)
-        yield hub
+    return make_hub(session_lifetime=timedelta(days=3650))
 
 
 @pytest.fixture

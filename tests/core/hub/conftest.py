@@ -4,15 +4,14 @@ import base64
 import json
 import secrets
 import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 
 from hubtokens.core.hub.client import HubClient
 from hubtokens.core.hub.models import SessionToken
 from hubtokens.core.secret import Secret
-from hubtokens.localhub import HubConfig, LocalHub
+from hubtokens.localhub import LocalHub
 from tests.core.hub.scripted import ScriptedHub, scripted_hub
 from tests.fixtures.localhub import HubClock
 
@@ -55,19 +54,3 @@ def pat_session(client: HubClient, local_hub: LocalHub) -> SessionToken:
     signed_in = client.auth_token("alice", Secret(secret))
     assert isinstance(signed_in, SessionToken)
     return signed_in
-
-
-@pytest.fixture
-def make_hub(hub_clock: HubClock, alice_password: str) -> Iterator[Callable[..., LocalHub]]:
-    """Start a hub with its own settings (``HubConfig`` keywords) and the user "alice"."""
-    hubs: list[LocalHub] = []
-
-    def make(**settings: Any) -> LocalHub:
-        hub = LocalHub(HubConfig(clock=hub_clock.now, seed=0, **settings)).start()
-        hubs.append(hub)
-        hub.add_user("alice", alice_password)
-        return hub
-
-    yield make
-    for hub in hubs:
-        hub.stop()
