@@ -38,6 +38,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # the keychain fixture lives in tests/
 
 from tests.fixtures.keychain import SecretService  # noqa: E402
+from tests.support.wheel_install import install_wheel  # noqa: E402
 
 from hubtokens.core.dockerconfig import DOCKER_HUB_HUB_URL, DOCKER_HUB_SERVER, HELPER_PROGRAM  # noqa: E402
 from hubtokens.core.paths import AppPaths  # noqa: E402
@@ -66,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     with tempfile.TemporaryDirectory(prefix="hubtokens-bench-") as scratch:
         root = Path(scratch)
-        ours = install_helper(root / "venv")
+        ours = install_wheel(root / "venv") / HELPER_PROGRAM
         (root / "keyring").mkdir()
         service = SecretService(root / "keyring")
         try:
@@ -75,18 +76,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             service.close()
     print(_table(timings, args.runs))
     return 0
-
-
-def install_helper(venv: Path) -> Path:
-    """Our helper as ``pip install`` installs it: the wheel, in a venv of its own."""
-    wheels = venv.parent / "wheels"
-    pip = [sys.executable, "-m", "pip", "-q", "--disable-pip-version-check"]
-    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(wheels), str(REPO)], check=True)
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    wheel = next(wheels.glob("hubtokens-*.whl"))
-    install = ["--python", str(venv / "bin" / "python"), "install", "--no-deps", "--no-index"]
-    subprocess.run([*pip, *install, str(wheel)], check=True)
-    return venv / "bin" / HELPER_PROGRAM
 
 
 def _bench(

@@ -22,8 +22,8 @@ from hubtokens.core.dockerconfig import HELPER_PROGRAM
 from hubtokens.credhelper.appsocket import socket_path
 from tests.credhelper.conftest import new_token
 from tests.credhelper.fake_app import FakeApp, answer
+from tests.support.wheel_install import REPO, install_wheel
 
-REPO = Path(__file__).resolve().parents[2]
 SITE_MARKER = "site-was-imported"
 
 
@@ -31,21 +31,14 @@ SITE_MARKER = "site-was-imported"
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A venv holding the wheel of this checkout; returns its bin folder."""
     root = tmp_path_factory.mktemp("launcher")
-    pip = [sys.executable, "-m", "pip", "-q", "--disable-pip-version-check"]
-    subprocess.run(
-        [*pip, "wheel", "--no-deps", "-w", str(root), str(REPO)], check=True, timeout=300
-    )
     venv = root / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    wheel = next(root.glob("hubtokens-*.whl"))
-    install = ["--python", str(venv / "bin" / "python"), "install", "--no-deps", "--no-index"]
-    subprocess.run([*pip, *install, str(wheel)], check=True, timeout=300)
+    bin_folder = install_wheel(venv)
     # site imports sitecustomize: a marker file says the launcher fell back to site.
     (site_packages,) = venv.glob("lib/python*/site-packages")
     (site_packages / "sitecustomize.py").write_text(
         f"open({str(root / SITE_MARKER)!r}, 'w').close()\n"
     )
-    return venv / "bin"
+    return bin_folder
 
 
 def run(program: Path, *args: str, env: dict[str, str], stdin: str = "") -> tuple[int, str, str]:
