@@ -365,10 +365,20 @@ for n in range(count):
 """
 
 _READER = """
-import json, os, sys
+import json, sys
 path, writer = sys.argv[1], int(sys.argv[2])
 reads = torn = 0
-while os.path.exists(f"/proc/{writer}") and open(f"/proc/{writer}/stat").read().split()[2] != "Z":
+
+
+def writer_running():
+    try:  # the test reaps the writer as soon as it ends: its /proc entry may go at any moment
+        with open(f"/proc/{writer}/stat") as stat:
+            return stat.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+while writer_running():
     try:
         with open(path) as handle:
             json.loads(handle.read())
