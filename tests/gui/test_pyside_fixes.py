@@ -24,5 +24,8 @@ def test_emitting_many_times_more_than_true_has_references_is_safe() -> None:
     for number in range(EMITS):
         chatty.said.emit(number % 2 == 0)
     assert len(heard) == EMITS
-    # ``heard`` holds EMITS // 2 references to True: none may have been lost on the way.
-    assert sys.getrefcount(True) >= before + EMITS // 2
+    # ``heard`` holds EMITS // 2 references to True, and the bug drops one per emit of True.
+    # The count is the whole process's: threads left by earlier tests may drop a few of
+    # their own meanwhile (CI saw 2), so the check allows for that, far below the bug's.
+    lost = before + EMITS // 2 - sys.getrefcount(True)
+    assert lost < EMITS // 20, f"{lost} references to True lost in {EMITS} emits"

@@ -56,7 +56,10 @@ def test_finished_tasks_are_freed_after_every_listener_ran(
         handles.append(weakref.ref(handle))
         del handle
     qtbot.waitUntil(lambda: len(heard) == 20 and not task_runner.busy, timeout=5000)
-    qtbot.wait(10)  # the runner lets go of a handle on the next turn of the event loop
-    gc.collect()
     assert sorted(heard) == list(range(20))
-    assert [ref for ref in handles if ref() is not None] == []
+
+    def all_freed() -> bool:  # the runner lets go of a handle on a later turn of the loop
+        gc.collect()
+        return all(ref() is None for ref in handles)
+
+    qtbot.waitUntil(all_freed, timeout=5000)
