@@ -44,6 +44,9 @@ class X:
                     "800x600x24",
                     "-nolisten",
                     "tcp",
+                    # A server that resets when its last client leaves refuses whoever
+                    # connects meanwhile ("Can't open display"): a desktop never does.
+                    "-noreset",
                 ],
                 "xvfb",
                 pass_fds=(write_end,),

@@ -183,19 +183,11 @@ class Paster:
 
 @pytest.fixture
 def x(tmp_path: Path) -> Iterator[X]:
-    """An Xvfb with one client connected throughout, as a desktop's window manager would be.
-    An X server resets when its last client leaves, and refuses whoever connects meanwhile
-    ("Can't open display"): without it, a paste right after the copier is killed, or the
-    next copier, could fail under load. The client holds SECONDARY, which nothing here reads.
-    """
+    """An Xvfb that, like a desktop's X server, does not reset when its last client leaves
+    (``-noreset``): a paste right after the copier is killed, or the next copier, gets in."""
     server = X(tmp_path)
     try:
-        session = _xclip_owning(server, Paster(server), "secondary", "the session")
-        try:
-            yield server
-        finally:
-            session.kill()
-            session.wait(timeout=10)
+        yield server
     finally:
         server.close()
 
@@ -211,9 +203,11 @@ def _xclip_owning(x: X, paste: Paster, selection: str, text: str) -> subprocess.
     owner.stdin.close()
     deadline = time.monotonic() + WAIT_SECONDS
     while paste.read(selection=selection) != text:  # it owns it once it has read its input
-        if time.monotonic() > deadline:
+        if (code := owner.poll()) is not None or time.monotonic() > deadline:
             owner.kill()
-            raise AssertionError(f"xclip never took the {selection} selection")
+            owner.wait(timeout=10)
+            how = "still running" if code is None else f"exited {code}"
+            raise AssertionError(f"xclip never took the {selection} selection ({how})")
         time.sleep(0.02)
     return owner
 
