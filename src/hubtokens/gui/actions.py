@@ -59,15 +59,24 @@ class AppActions(QObject):
         self.sign_docker_in.setEnabled(signed_in and not docker.busy)
 
 
-def fill_menu(menu: QMenu, actions: AppActions, state: TrayState, *, for_tray: bool = True) -> None:
-    """Lay the menu out for ``state``. The tray menu starts with the status lines and a way
-    to the window; the window's own menu has only the actions."""
+def status_lines(state: TrayState) -> list[str]:
+    """The tray menu's first lines: what the state is, not commands."""
+    lines = (state.account_line, state.token_line, state.notice_line, state.docker_line)
+    return [text for text in lines if text]
+
+
+def fill_menu(
+    menu: QMenu, actions: AppActions, state: TrayState, *, for_tray: bool = True
+) -> list[QAction]:
+    """Lay the menu out for ``state``; returns its status lines. The tray menu starts with
+    them and a way to the window; the window's own menu has only the actions."""
     menu.clear()
+    lines = []
     if for_tray:
-        for text in (state.account_line, state.token_line, state.notice_line, state.docker_line):
-            if text:
-                line = menu.addAction(text)
-                line.setEnabled(False)  # information, not a command
+        for text in status_lines(state):
+            line = menu.addAction(text)
+            line.setEnabled(False)  # information, not a command
+            lines.append(line)
         menu.addSeparator()
         menu.addAction(actions.open_window)
         menu.addSeparator()
@@ -82,3 +91,4 @@ def fill_menu(menu: QMenu, actions: AppActions, state: TrayState, *, for_tray: b
         if index:
             menu.addSeparator()
         menu.addActions(list(group))
+    return lines

@@ -10,9 +10,10 @@ import sys
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QRect, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from hubtokens.gui.actions import AppActions, fill_menu
+from hubtokens.gui.actions import AppActions, fill_menu, status_lines
 from hubtokens.gui.icons import tray_icon
 from hubtokens.gui.notifications import Notification
 from hubtokens.gui.state import Health, TrayState
@@ -41,6 +42,7 @@ class TrayController(QObject):
         self._actions = actions
         self._current_state = current_state
         self._health: Health | None = None
+        self._lines: list[QAction] = []  # the menu's status lines
         self._menu = QMenu()
         self._menu.setToolTipsVisible(True)
         self._icon = QSystemTrayIcon(self)
@@ -101,8 +103,16 @@ class TrayController(QObject):
         )
 
     def _rebuild(self, state: TrayState) -> None:
-        self._actions.apply(state)
-        fill_menu(self._menu, self._actions, state)
+        self._actions.apply(state)  # the actions change in place, in an open menu too
+        if not self._menu.isVisible():
+            self._lines = fill_menu(self._menu, self._actions, state)
+            return
+        # Laying an open menu out again closes it under the person's pointer (the sync that
+        # opening it starts ends a moment later): only its words change until it closes.
+        texts = status_lines(state)
+        if len(texts) == len(self._lines):
+            for line, text in zip(self._lines, texts, strict=True):
+                line.setText(text)
 
     def _on_menu_about_to_show(self) -> None:
         self.refresh()

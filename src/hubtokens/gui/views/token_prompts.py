@@ -22,8 +22,9 @@ class TokenPrompts(Protocol):
         """Ask before something that cannot be undone; ``accept`` labels the yes button."""
         ...
 
-    def choose_follow_up(self, parent: QWidget, label: str) -> FollowUp:
-        """After a replacement: deactivate, delete or keep the old token ``label``."""
+    def choose_follow_up(self, parent: QWidget | None, label: str) -> FollowUp:
+        """After a replacement: deactivate, delete or keep the old token ``label``; without
+        a parent (the token window was closed meanwhile) it is a window of its own."""
         ...
 
 
@@ -38,7 +39,7 @@ class MessageBoxPrompts:
         box.exec()
         return box.clickedButton() is yes
 
-    def choose_follow_up(self, parent: QWidget, label: str) -> FollowUp:
+    def choose_follow_up(self, parent: QWidget | None, label: str) -> FollowUp:
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Retire the old token?",

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDialog, QMainWindow, QMenu, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar, QVBoxLayout, QWidget
 
 from hubtokens.gui.clipboard import ClipboardGuard
 from hubtokens.gui.controllers.token_tasks import Created
@@ -19,6 +19,7 @@ from hubtokens.gui.models.token_rows import TokenRow
 from hubtokens.gui.models.token_table_model import TokenFilter, TokenFilterProxy
 from hubtokens.gui.tasks import TaskHandle
 from hubtokens.gui.views.new_token_dialog import NewTokenDialog
+from hubtokens.gui.views.open_dialogs import OpenDialogs, bring_forward, parent_for
 from hubtokens.gui.views.rename_dialog import RenameDialog
 from hubtokens.gui.views.reveal_dialog import RevealDialog
 from hubtokens.gui.views.session_banner import SessionBanner
@@ -49,6 +50,7 @@ class TokenWindow(QMainWindow):
         self._prompts: TokenPrompts = prompts or MessageBoxPrompts()
         self._kept_selection: set[str] = set()
         self.reveal_dialog: RevealDialog | None = None
+        self._dialogs = OpenDialogs(self)  # also those opened while this window is hidden
         self.setWindowTitle("Access tokens — Hub Tokens")
         self.setWindowIcon(app_icon())
         self.resize(1100, 620)
@@ -111,7 +113,12 @@ class TokenWindow(QMainWindow):
         self.controller.refresh()
 
     def open_new_token_dialog(self) -> NewTokenDialog:
-        """Also used by the tray's "New access token…" with the window hidden."""
+        """Also the tray's and the home window's "New access token…", with this window
+        shown or hidden. Asked again while one is open, it brings that one forward."""
+        for dialog in self._dialogs.showing(NewTokenDialog):
+            if dialog.replaces is None:
+                bring_forward(dialog)
+                return dialog
         return self._open_token_dialog(None)
 
     # --- actions --------------------------------------------------------------------------
@@ -127,9 +134,7 @@ class TokenWindow(QMainWindow):
         rows = self.selected_rows()
         if len(rows) != 1 or not self.token_actions.rename.isEnabled():
             return None
-        dialog = RenameDialog(rows[0], self.controller.rename, self)
-        self._open(dialog)
-        return dialog
+        return self._dialogs.open(RenameDialog(rows[0], self.controller.rename, parent_for(self)))
 
     def activate_selected(self) -> TaskHandle | None:
         return self.controller.activate(self.selected_rows())
@@ -150,49 +155,40 @@ class TokenWindow(QMainWindow):
         stale = [row for row in self.controller.model.rows if row.stale]
         if not stale:
             return None
-        dialog = StaleReviewDialog(stale, self)
+        dialog = StaleReviewDialog(stale, parent_for(self))
         dialog.delete_requested.connect(self.controller.delete)
-        self._open(dialog)
-        return dialog
+        return self._dialogs.open(dialog)
 
     def _open_token_dialog(self, replaces: TokenRow | None) -> NewTokenDialog:
         dialog = NewTokenDialog(
             lambda request: self.controller.create(request, replaces),
             self.controller.clock,
             replaces=replaces,
-            parent=self if self.isVisible() else None,
+            parent=parent_for(self),
         )
         dialog.succeeded.connect(self._on_token_created)
-        self._open(dialog)
-        return dialog
+        return self._dialogs.open(dialog)
 
     def _on_token_created(self, created: Created) -> None:
         self.table.select_uuids({created.row.uuid})  # the new token, in view
-        dialog = RevealDialog(
-            created, self._clipboard, self._prompts, self if self.isVisible() else None
-        )
+        dialog = RevealDialog(created, self._clipboard, self._prompts, parent_for(self))
         self.reveal_dialog = dialog
         if created.replaces is not None:
             old = created.replaces
             dialog.finished.connect(lambda _: self._retire(old))
         dialog.destroyed.connect(self._on_reveal_dialog_destroyed)
-        self._open(dialog)
+        self._dialogs.open(dialog)
 
     def _on_reveal_dialog_destroyed(self) -> None:
         self.reveal_dialog = None
 
     def _retire(self, old: TokenRow) -> None:
         """After a replacement: offer to deactivate or delete the token it replaces."""
-        choice = self._prompts.choose_follow_up(self, old.label)
+        choice = self._prompts.choose_follow_up(parent_for(self), old.label)
         if choice is FollowUp.DEACTIVATE:
             self.controller.deactivate([old])
         elif choice is FollowUp.DELETE:
             self.controller.delete([old])
-
-    def _open(self, dialog: QDialog) -> None:
-        """Window-modal, without a nested event loop; gone from memory once closed."""
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
 
     # --- slots ----------------------------------------------------------------------------
 
