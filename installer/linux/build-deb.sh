@@ -6,7 +6,12 @@
 # What the package installs, and nothing else (no maintainer scripts: dpkg's triggers refresh
 # the icon cache, the desktop database and the AppStream cache):
 #   /opt/hubtokens/                                   the bundle: three programs + _internal/
-#   /usr/bin/{hubtokens,hubtokens-gui,docker-credential-hubtokens} -> /opt/hubtokens/...
+#   /usr/bin/{hubtokens,hubtokens-gui} -> /opt/hubtokens/...
+#   /usr/bin/docker-credential-hubtokens              a launcher (helper_tree.py): the system
+#   /opt/hubtokens/helper/                            python3.X runs the helper's modules from
+#                                                     here, with the bytecode the package ships;
+#                                                     without it the frozen helper answers (the
+#                                                     package depends on no Python)
 #   /usr/share/applications/io.github.hubtokens.HubTokens.desktop
 #   /usr/share/metainfo/io.github.hubtokens.HubTokens.metainfo.xml
 #   /usr/share/icons/hicolor/{16x16..256x256,scalable,symbolic}/apps/io.github.hubtokens.HubTokens*
@@ -19,8 +24,9 @@
 # names the Debian packages (with minimum versions) of each library the bundle links but does
 # not carry. It fails the build when a library is found nowhere.
 #
-# Needs: dpkg-deb, dpkg-shlibdeps (dpkg-dev) and a Python with PySide6 to render the icons
-# ($PYTHON, default .venv/bin/python); no fakeroot (--root-owner-group). DEB_MAINTAINER sets the
+# Needs: dpkg-deb, dpkg-shlibdeps (dpkg-dev), a Python with PySide6 to render the icons
+# ($PYTHON, default .venv/bin/python) and, for the helper's quick path, the system's python3
+# (/usr/bin/python3, the release's own); no fakeroot (--root-owner-group). DEB_MAINTAINER sets the
 # Maintainer field (the project has no public address yet).
 set -euo pipefail
 
@@ -46,9 +52,11 @@ mkdir -p "$pkg/DEBIAN" "$out"
 say "staging the package tree in $pkg"
 install -d "$pkg/opt" "$pkg/usr/bin"
 cp -a "$bundle" "$pkg/opt/hubtokens"
-for program in hubtokens hubtokens-gui docker-credential-hubtokens; do
+for program in hubtokens hubtokens-gui; do
   ln -s "/opt/hubtokens/$program" "$pkg/usr/bin/$program"
 done
+say "the credential helper's launcher and modules for the system Python"
+"$python" "$here/helper_tree.py" "$pkg"
 install -Dm644 "$root/resources/linux/$app_id.desktop" "$pkg/usr/share/applications/$app_id.desktop"
 install -Dm644 "$root/resources/linux/$app_id.metainfo.xml" "$pkg/usr/share/metainfo/$app_id.metainfo.xml"
 "$python" "$root/installer/render_icons.py" hicolor "$pkg/usr/share/icons"

@@ -91,6 +91,8 @@ def test_the_deb_script_installs_what_the_metadata_names() -> None:
     script = (INSTALLER / "linux" / "build-deb.sh").read_text(encoding="utf-8")
     assert 'ln -s "/opt/hubtokens/$program" "$pkg/usr/bin/$program"' in script
     assert "for program in hubtokens hubtokens-gui docker-credential-hubtokens; do" in script
+    # The helper's launcher, or its symlink where the system Python cannot run it.
+    assert '"$python" "$here/helper_tree.py" "$pkg"' in script
     assert '"$pkg/usr/share/applications/$app_id.desktop"' in script
     assert '"$pkg/usr/share/metainfo/$app_id.metainfo.xml"' in script
     assert "dpkg-shlibdeps" in script  # Depends from what the bundle links
