@@ -6,16 +6,23 @@ per ``get``, the server URL on stdin. Runs alternate (Go, ours, ours with the ap
 every helper sees the same machine state; the first ``--warmup`` rounds are not counted.
 Ours is what ``pip install`` installs: the package is built into a wheel and installed into a
 temporary venv (with its bytecode), so the helper is the ``bin/docker-credential-hubtokens``
-launcher that skips site, as users get it, not the editable install's slower path. ``--frozen``
-adds a row for the PyInstaller bundle's helper (``make installer`` builds it into dist/). "The
-app running" is the app's own server (``credhelper/appserver.py``), started in this process as
-the app starts it, holding what it loaded from the same keychain.
+launcher that skips site, as users get it, not the editable install's slower path; its venv is
+made from this Python unless ``--pip-python`` names another. ``--frozen`` adds rows for the
+PyInstaller bundle's helper (``make installer`` builds it into dist/), ``--installed`` for the
+helper the .deb installs (``/usr/bin/docker-credential-hubtokens``: its launcher, which runs
+the system python3.X or that frozen helper); the last column compares each with pip's launcher
+on the same path, in the same rounds. "The app running" is the app's own server
+(``credhelper/appserver.py``), started in this process as the app starts it, holding what it
+loaded from the same keychain.
 
-    python bench/credhelper.py [--runs 30] [--warmup 5] [--frozen dist/hubtokens/docker-credential-hubtokens]
+    python bench/credhelper.py [--runs 30] [--warmup 5] [--pip-python /usr/bin/python3]
+        [--frozen dist/hubtokens/docker-credential-hubtokens]
+        [--installed /usr/bin/docker-credential-hubtokens]
 
 Needs dbus-daemon, gnome-keyring-daemon and docker-credential-secretservice (Debian package
 golang-docker-credential-helpers). The goal (issue 4): ours at most 2.5x the Go helper's
-median without the app, at most 1.0x with it.
+median without the app, at most 1.0x with it; issue 10: the installed helper at most 1.05x
+pip's launcher on both paths.
 """
 
 from __future__ import annotations
@@ -51,27 +58,34 @@ from hubtokens.credhelper.appsocket import ask_app  # noqa: E402
 
 GO_HELPER = "docker-credential-secretservice"
 ACCOUNT = "bench"
+PIP = f"`{HELPER_PROGRAM} get` (pip)"
+KEYCHAIN, APP_RUNNING = "keychain", "app running"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument(
+        "--pip-python", type=Path, default=Path(sys.executable), help="the pip venv's Python"
+    )
     parser.add_argument("--frozen", type=Path, help="also time this (PyInstaller-built) helper")
+    parser.add_argument("--installed", type=Path, help="also time this installed (.deb) helper")
     args = parser.parse_args(argv)
     missing = [p for p in (GO_HELPER, "dbus-daemon", "gnome-keyring-daemon") if not shutil.which(p)]
-    if args.frozen and not args.frozen.is_file():
-        missing.append(str(args.frozen))
+    others = {"frozen (PyInstaller) helper": args.frozen, "installed helper": args.installed}
+    others = {name: path for name, path in others.items() if path}
+    missing += [str(path) for path in others.values() if not path.is_file()]
     if missing:
         print(f"missing: {', '.join(missing)}", file=sys.stderr)
         return 1
     with tempfile.TemporaryDirectory(prefix="hubtokens-bench-") as scratch:
         root = Path(scratch)
-        ours = install_wheel(root / "venv") / HELPER_PROGRAM
+        ours = install_wheel(root / "venv", args.pip_python) / HELPER_PROGRAM
         (root / "keyring").mkdir()
         service = SecretService(root / "keyring")
         try:
-            timings = _bench(service, root, ours, args.frozen, args.runs, args.warmup)
+            timings = _bench(service, root, ours, others, args.runs, args.warmup)
         finally:
             service.close()
     print(_table(timings, args.runs))
@@ -79,7 +93,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _bench(
-    service: SecretService, root: Path, ours: Path, frozen: Path | None, runs: int, warmup: int
+    service: SecretService,
+    root: Path,
+    ours: Path,
+    others: dict[str, Path],
+    runs: int,
+    warmup: int,
 ) -> dict[str, list[float]]:
     home = root / "home"
     env = {**service.subprocess_env(), "HUBTOKENS_HOME": str(home)}
@@ -99,14 +118,10 @@ def _bench(
         raise SystemExit(f"{GO_HELPER} store failed: {stored.stdout}{stored.stderr}")
 
     app_env = {**env, "HUBTOKENS_HOME": str(app_home)}
-    commands = {
-        f"`{GO_HELPER} get` (Go)": ([GO_HELPER, "get"], env),
-        f"`{HELPER_PROGRAM} get`, keychain": ([str(ours), "get"], env),
-        f"`{HELPER_PROGRAM} get`, app running": ([str(ours), "get"], app_env),
-    }
-    if frozen:
-        commands["frozen (PyInstaller) helper, keychain"] = ([str(frozen), "get"], env)
-        commands["frozen (PyInstaller) helper, app running"] = ([str(frozen), "get"], app_env)
+    commands = {f"`{GO_HELPER} get` (Go)": ([GO_HELPER, "get"], env)}
+    for name, program in {PIP: ours, **others}.items():
+        commands[f"{name}, {KEYCHAIN}"] = ([str(program), "get"], env)
+        commands[f"{name}, {APP_RUNNING}"] = ([str(program), "get"], app_env)
     timings: dict[str, list[float]] = {name: [] for name in commands}
     with _running_app(app_env, app_home):
         for round_ in range(warmup + runs):
@@ -163,20 +178,25 @@ def _check_app_answers(env: dict[str, str]) -> None:
 
 
 def _table(timings: dict[str, list[float]], runs: int) -> str:
-    go_median = statistics.median(next(iter(timings.values())))
+    medians = {name: statistics.median(samples) for name, samples in timings.items()}
+    go_median = next(iter(medians.values()))
+    pip_median = {path: medians[f"{PIP}, {path}"] for path in (KEYCHAIN, APP_RUNNING)}
     lines = [
         f"`get` for {DOCKER_HUB_SERVER}, a new process each time, {runs} runs each "
         f"(after warm-up), {os.cpu_count()} CPUs:",
         "",
-        "| helper | median | p95 | median vs Go |",
-        "|---|---:|---:|---:|",
+        "| helper | median | p95 | median vs Go | vs pip, same path |",
+        "|---|---:|---:|---:|---:|",
     ]
     for name, samples in timings.items():
         ordered = sorted(samples)
         p95 = ordered[max(0, -(-len(ordered) * 95 // 100) - 1)]  # nearest rank
-        median = statistics.median(ordered)
+        median = medians[name]
+        path = name.rpartition(", ")[2]
+        vs_pip = f"{median / pip_median[path]:.2f}x" if path in pip_median else ""
         lines.append(
-            f"| {name} | {median * 1000:.1f} ms | {p95 * 1000:.1f} ms | {median / go_median:.2f}x |"
+            f"| {name} | {median * 1000:.1f} ms | {p95 * 1000:.1f} ms "
+            f"| {median / go_median:.2f}x | {vs_pip} |"
         )
     return "\n".join(lines)
 
