@@ -117,8 +117,9 @@ def test_sync_recreates_a_token_deleted_on_the_hub_within_the_budget(
 
     too_soon = signed_in_cli("sync")
     assert too_soon.returncode == 6
-    assert "needs recreating (it was deleted on the hub)" in too_soon.stdout
-    assert "next attempt is at" in too_soon.stdout
+    assert "The auto token was deleted on the hub" in too_soon.stdout
+    assert "created automatically from" in too_soon.stdout
+    assert "To create it now: hubtokens sync --now" in too_soon.stderr
     assert our_tokens(local_hub) == []
 
     age_creation_attempts(signed_in_cli.home, 11)

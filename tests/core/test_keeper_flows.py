@@ -29,11 +29,12 @@ from hubtokens.core.errors import (
 )
 from hubtokens.core.hub.client import HubClient
 from hubtokens.core.hub.models import SessionToken, TwoFactorChallenge
-from hubtokens.core.keeper import Keeper, ReconcileReport, SignInResult
+from hubtokens.core.keeper import Keeper, ReconcileReport, Recreation, SignInResult
 from hubtokens.core.keeper.policy import CreateReason, Observation, Verdict
 from hubtokens.core.labels import AUTO_LABEL_PREFIX, MAX_LABEL_LENGTH, auto_label
 from hubtokens.core.secret import Secret
 from hubtokens.core.settings import SettingsStore
+from hubtokens.core.timefmt import exact
 from hubtokens.core.vault import Vault
 from hubtokens.localhub import Fault, HubConfig, LocalHub
 from tests.core.keeper_support import (
@@ -590,7 +591,7 @@ def test_creation_budget_one_per_ten_minutes_three_per_day(
         else:
             assert last.action.verdict is Verdict.WAIT_FOR_BUDGET
             assert last.action.until is not None and last.action.until > hub_clock.now()
-            assert "next attempt" in last.message
+            assert f"created automatically from {exact(last.action.until)}" in last.message
 
     minutes = [round((t - start).total_seconds() / 60) for t in created_at]
     assert minutes == [0, 10, 20]
@@ -614,6 +615,107 @@ def test_creation_budget_one_per_ten_minutes_three_per_day(
     assert len(ours(local_hub)) == 1
     record = keeper.account(local_hub.url)
     assert record is not None and record.creation_attempts[-1] == hub_clock.now()
+
+
+def test_a_persons_request_skips_the_budget_is_counted_and_obeys_retry_after(
+    keeper: Keeper, local_hub: LocalHub, hub_clock: HubClock, signed_in: SignInResult
+) -> None:
+    local_hub.delete_token(only_ours(local_hub)["uuid"])
+    hub_clock.advance(60)
+    assert keeper.reconcile(local_hub.url).action.verdict is Verdict.WAIT_FOR_BUDGET
+
+    report = keeper.reconcile(local_hub.url, explicit=True)  # `sync --now`, Sync now
+
+    assert report.recreated and report.action.reason is CreateReason.DELETED_ON_HUB
+    assert len(ours(local_hub)) == 1
+    record = keeper.account(local_hub.url)
+    assert record is not None and record.creation_attempts[-1] == hub_clock.now()
+    # The hub's Retry-After holds a person's request too.
+    local_hub.delete_token(only_ours(local_hub)["uuid"])
+    local_hub.set_faults(Fault("rate_limit", value=900, path=TOKENS, count=1))
+    limited = keeper.reconcile(local_hub.url, explicit=True)
+    assert limited.action.verdict is Verdict.BACK_OFF
+    assert keeper.reconcile(local_hub.url, explicit=True).action.verdict is Verdict.BACK_OFF
+    assert ours(local_hub) == [] and len(creates(local_hub)) == 2
+
+
+def test_status_says_a_deleted_auto_token_is_gone_and_when_it_comes_back(
+    keeper: Keeper, local_hub: LocalHub, hub_clock: HubClock, signed_in: SignInResult
+) -> None:
+    uuid = only_ours(local_hub)["uuid"]
+    signed_in_at = hub_clock.now()
+    assert keeper.status(local_hub.url).recreation is None
+    local_hub.delete_token(uuid)  # as `token rm` and the manager window do, then they note it
+    hub_clock.advance(60)
+
+    assert keeper.note_auto_token_deleted(local_hub.url, "not-our-token") is None
+    noted = keeper.note_auto_token_deleted(local_hub.url, uuid)
+
+    expected = Recreation(CreateReason.DELETED_ON_HUB, signed_in_at + timedelta(minutes=10), None)
+    assert noted == expected
+    assert keeper.status(local_hub.url).recreation == expected
+    record = keeper.account(local_hub.url)
+    assert record is not None and record.auto_token is not None
+    assert record.auto_token.deleted_at == hub_clock.now()
+    # The check that follows finds it missing and keeps the first time it was known gone.
+    hub_clock.advance(60)
+    assert keeper.reconcile(local_hub.url).action.verdict is Verdict.WAIT_FOR_BUDGET
+    record = keeper.account(local_hub.url)
+    assert record is not None and record.auto_token is not None
+    assert record.auto_token.deleted_at == hub_clock.now() - timedelta(seconds=60)
+    # Once the budget allows, the next check makes it, and status shows the new one.
+    hub_clock.advance(BUDGET_GAP)
+    assert keeper.status(local_hub.url).recreation == Recreation(
+        CreateReason.DELETED_ON_HUB, None, None
+    )
+    assert keeper.reconcile(local_hub.url).recreated
+    assert keeper.status(local_hub.url).recreation is None
+    record = keeper.account(local_hub.url)
+    assert record is not None and record.auto_token is not None
+    assert record.auto_token.uuid == only_ours(local_hub)["uuid"]
+    assert record.auto_token.deleted_at is None
+
+
+def test_a_deletion_found_by_a_check_is_remembered_as_one(
+    keeper: Keeper, local_hub: LocalHub, hub_clock: HubClock, signed_in: SignInResult
+) -> None:
+    local_hub.delete_token(only_ours(local_hub)["uuid"])  # on the hub's site: nobody tells us
+    hub_clock.advance(60)
+
+    keeper.reconcile(local_hub.url)
+
+    recreation = keeper.status(local_hub.url).recreation
+    assert recreation is not None and recreation.reason is CreateReason.DELETED_ON_HUB
+    assert recreation.automatic_at == hub_clock.now() + timedelta(minutes=9)
+
+
+@pytest.mark.parametrize(
+    "story", ["healthy", "wait-for-budget", "offline", "rate-limited", "keychain-unavailable"]
+)
+def test_status_next_check_is_when_the_keeper_said_to_look_again(
+    story: str,
+    keeper: Keeper,
+    local_hub: LocalHub,
+    keyring: SwitchableKeyring,
+    hub_clock: HubClock,
+    signed_in: SignInResult,
+) -> None:
+    hub_clock.advance(60)
+    if story != "healthy":
+        local_hub.delete_token(only_ours(local_hub)["uuid"])
+    if story == "offline":
+        local_hub.set_faults(Fault("error", value=503, path=TOKENS))
+    elif story == "rate-limited":
+        local_hub.set_faults(Fault("rate_limit", value=1800, path=TOKENS))
+    elif story == "keychain-unavailable":
+        keyring.fail_with(KeyringLocked("locked"))
+
+    report = keeper.reconcile(local_hub.url)
+    keyring.fail_with(None)
+
+    assert report.action.verdict.value == story.replace("rate-limited", "back-off")
+    assert report.next_check_at is not None and report.next_check_at > hub_clock.now()
+    assert keeper.status(local_hub.url).next_check_at == report.next_check_at
 
 
 def test_keychain_unavailable_never_creates_and_never_asks_the_hub(

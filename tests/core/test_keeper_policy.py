@@ -18,6 +18,7 @@ from hubtokens.core.keeper.policy import (
     Observation,
     SecretState,
     Verdict,
+    creation_allowed_at,
     decide,
     next_creation_allowed,
     prune_attempts,
@@ -302,6 +303,11 @@ def test_decide_properties(
         assert action.verdict in (Verdict.CREATE, Verdict.WAIT_FOR_BUDGET, Verdict.BACK_OFF)
         if action.verdict is not Verdict.CREATE:
             assert action.until is not None
+        # What status promises (creation_allowed_at) is what decide does.
+        allowed = creation_allowed_at(attempts, now, retry_at=retry_at, explicit=explicit)
+        assert (action.verdict is Verdict.CREATE) == (allowed <= now)
+        if action.verdict is not Verdict.CREATE:
+            assert action.until is not None and action.until <= allowed
 
 
 @settings(max_examples=300, deadline=None)

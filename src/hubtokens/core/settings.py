@@ -39,14 +39,23 @@ def _time_out(value: datetime | None) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class AutoTokenRecord:
-    """This device's auto token as last seen. The secret is in the keychain."""
+    """This device's auto token as last seen. The secret is in the keychain.
+
+    ``deleted_at``: when this device learnt the token is gone from the hub (``token rm``, or a
+    check that found it missing), until a new one replaces this record."""
 
     uuid: str
     label: str
     created_at: datetime
+    deleted_at: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"uuid": self.uuid, "label": self.label, "created_at": format_time(self.created_at)}
+        return {
+            "uuid": self.uuid,
+            "label": self.label,
+            "created_at": format_time(self.created_at),
+            "deleted_at": _time_out(self.deleted_at),
+        }
 
     @classmethod
     def from_json(cls, data: object) -> AutoTokenRecord | None:
@@ -56,7 +65,7 @@ class AutoTokenRecord:
         created = _time_or_none(data.get("created_at"))
         if not isinstance(uuid, str) or not isinstance(label, str) or created is None:
             return None
-        return cls(uuid=uuid, label=label, created_at=created)
+        return cls(uuid, label, created, _time_or_none(data.get("deleted_at")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +97,7 @@ class AccountRecord:
     last_check: datetime | None = None
     last_outcome: str | None = None
     last_message: str | None = None
+    next_check_at: datetime | None = None  # when the last check said to look again
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -112,6 +122,7 @@ class AccountRecord:
             "last_check": _time_out(self.last_check),
             "last_outcome": self.last_outcome,
             "last_message": self.last_message,
+            "next_check_at": _time_out(self.next_check_at),
         }
 
     @classmethod
@@ -144,7 +155,7 @@ class AccountRecord:
         known = {
             "hub_url", "account", "credential", "session_expires_at", "auto_token",
             "pending_create", "creation_attempts", "not_before", "last_check", "last_outcome",
-            "last_message",
+            "last_message", "next_check_at",
         }  # fmt: skip
         return cls(
             hub_url=hub_url,
@@ -158,6 +169,7 @@ class AccountRecord:
             last_check=_time_or_none(data.get("last_check")),
             last_outcome=_str_or_none(data.get("last_outcome")),
             last_message=_str_or_none(data.get("last_message")),
+            next_check_at=_time_or_none(data.get("next_check_at")),
             extra={k: v for k, v in data.items() if k not in known},
         )
 

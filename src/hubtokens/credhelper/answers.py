@@ -38,6 +38,7 @@ _SYNC_FIELDS = frozenset(
         "last_check",
         "last_outcome",
         "last_message",
+        "next_check_at",
         "not_before",
         "creation_attempts",
         "pending_create",

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 from typing import Any
 
 from hubtokens.cli.context import Context
 from hubtokens.cli.output import Output, ask_line, read_secret
+from hubtokens.cli.recreation import NOW_COMMAND
+from hubtokens.cli.recreation import status_line as recreation_line
 from hubtokens.core import dockerconfig
 from hubtokens.core.errors import AuthenticationFailed, ExitCode, UsageError
 from hubtokens.core.hub.models import TwoFactorChallenge, format_time
-from hubtokens.core.keeper import ReconcileReport, SignInResult
+from hubtokens.core.keeper import ReconcileReport, Recreation, SignInResult
+from hubtokens.core.keeper.policy import Verdict
+from hubtokens.core.settings import AccountRecord
 from hubtokens.core.timefmt import exact, relative
 
 
@@ -40,6 +45,12 @@ def add_parsers(
 
     p = sub.add_parser(
         "sync", parents=[common], help="check the auto token once and repair it if needed"
+    )
+    p.add_argument(
+        "--now",
+        action="store_true",
+        help="your own request: repair at once, without waiting for the creation budget "
+        "(which spaces out automatic recreation); the hub's rate limits still apply",
     )
     p.set_defaults(run=sync)
 
@@ -119,13 +130,10 @@ def status(args: argparse.Namespace, ctx: Context, out: Output) -> int:
                 "credential": record.credential,
                 "session_expires_at": _time(state.session_expires_at),
                 "management": "ok" if state.management is None else state.management,
-                "auto_token": None
-                if record.auto_token is None
-                else {
-                    "uuid": record.auto_token.uuid,
-                    "label": record.auto_token.label,
-                    "created_at": format_time(record.auto_token.created_at),
-                },
+                **_auto_token_json(record),
+                "recreation": None
+                if state.recreation is None
+                else _recreation_json(state.recreation),
                 "credential_stored": state.has_credential,
                 "last_check": _time(record.last_check),
                 "last_outcome": record.last_outcome,
@@ -148,17 +156,16 @@ def status(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         rows.append(("Management", state.management))
     if record.credential == "pat":
         rows.append(("Docker CLI", "uses the personal access token you signed in with"))
-    elif record.auto_token is not None:
-        token = record.auto_token
-        rows.append(("Auto token", f"{token.label} · created {relative(token.created_at, now)}"))
     else:
-        rows.append(("Auto token", "none yet"))
+        rows.append(("Auto token", _auto_token_text(record, now)))
     if not state.has_credential:
-        rows.append(("Credential", "missing from the keychain (run: hubtokens sync)"))
+        rows.append(("Credential", "missing from the keychain"))
+    if state.recreation is not None:
+        rows.append(("Recreation", recreation_line(state.recreation, now)))
     if record.last_check is not None:
         rows.append(("Last check", f"{relative(record.last_check, now)}: {record.last_message}"))
     if state.next_check_at is not None:
-        rows.append(("Next check", relative(state.next_check_at, now)))
+        rows.append(("Next check", _next_check_text(state.next_check_at, now)))
     keychain = diagnostics.backend + (" (secure" if diagnostics.secure else " (NOT secure")
     keychain += ", locked)" if diagnostics.locked else ")"
     rows.append(("Keychain", keychain))
@@ -170,14 +177,72 @@ def status(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     return ExitCode.OK
 
 
+def _auto_token_json(record: AccountRecord) -> dict[str, Any]:
+    """``auto_token``: the token docker uses, or null; a deleted one is named beside it."""
+    token = record.auto_token
+    if token is None or token.deleted_at is not None:
+        return {
+            "auto_token": None,
+            "auto_token_deleted": None
+            if token is None
+            else {
+                "uuid": token.uuid,
+                "label": token.label,
+                "created_at": format_time(token.created_at),
+                "deleted_at": _time(token.deleted_at),
+            },
+        }
+    deactivated = record.last_outcome == Verdict.REPORT_INACTIVE.value
+    return {
+        "auto_token": {
+            "uuid": token.uuid,
+            "label": token.label,
+            "created_at": format_time(token.created_at),
+            "active": not deactivated,
+        },
+        "auto_token_deleted": None,
+    }
+
+
+def _recreation_json(recreation: Recreation) -> dict[str, Any]:
+    return {
+        "reason": recreation.reason.value,
+        "automatic_at": _time(recreation.automatic_at),
+        "rate_limited_until": _time(recreation.rate_limited_until),
+        "now_command": None if recreation.rate_limited_until is not None else NOW_COMMAND,
+    }
+
+
+def _auto_token_text(record: AccountRecord, now: datetime) -> str:
+    token = record.auto_token
+    if token is None:
+        return "none yet"
+    if token.deleted_at is not None:
+        return f"deleted on the hub {relative(token.deleted_at, now)} (“{token.label}”)"
+    text = f"{token.label} · created {relative(token.created_at, now)}"
+    if record.last_outcome == Verdict.REPORT_INACTIVE.value:
+        text += " · deactivated on the hub: activate it to use it again (it is not replaced)"
+    return text
+
+
+def _next_check_text(when: datetime, now: datetime) -> str:
+    if when <= now:  # nothing has checked since: the app is not running
+        return (
+            f"due since {relative(when, now)} (the app checks when it runs; or run: hubtokens sync)"
+        )
+    return f"{relative(when, now)} ({exact(when)})"
+
+
 def sync(args: argparse.Namespace, ctx: Context, out: Output) -> int:
-    report = ctx.keeper.reconcile(ctx.hub_url)
+    report = ctx.keeper.reconcile(ctx.hub_url, explicit=args.now)
     if out.as_json:
         out.json(_report_json(report))
     else:
         out.data(_capitalize(report.message) + ".")
         for uuid in report.deleted:
             out.data(f"Deleted stray auto token {uuid}.")
+        if report.action.verdict is Verdict.WAIT_FOR_BUDGET:
+            out.note(f"To create it now: {NOW_COMMAND}")
     return _REPORT_EXIT.get(report.action.verdict.value, ExitCode.OK)
 
 

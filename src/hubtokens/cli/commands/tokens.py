@@ -8,6 +8,7 @@ from typing import Any
 
 from hubtokens.cli.context import Context
 from hubtokens.cli.output import Output, ask_line
+from hubtokens.cli.recreation import after_deletion
 from hubtokens.core.errors import ExitCode, UsageError
 from hubtokens.core.hub.models import AccessToken, Scope, TokenSource, format_time
 from hubtokens.core.timefmt import exact, relative, relative_or_never
@@ -192,10 +193,13 @@ def remove(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         if answer.lower() not in ("y", "yes"):
             out.note("Nothing deleted.")
             return ExitCode.ERROR
+    ours = _our_uuid(ctx)
     client.delete_token(session, uuid)
     out.data(f'Deleted "{token.label}" ({token.uuid}).')
-    if token.uuid == _our_uuid(ctx):
-        out.note("That was this device's auto token; the next sync creates a new one.")
+    if token.uuid == ours:
+        recreation = ctx.keeper.note_auto_token_deleted(ctx.hub_url, token.uuid)
+        for line in after_deletion(recreation, ctx.clock()):
+            out.note(line)
     return ExitCode.OK
 
 

@@ -41,8 +41,8 @@ from hubtokens.core.keeper.policy import (
     Observation,
     SecretState,
     Verdict,
+    creation_allowed_at,
     decide,
-    next_creation_allowed,
     prune_attempts,
 )
 from hubtokens.core.labels import auto_label
@@ -54,6 +54,7 @@ from hubtokens.core.settings import (
     Settings,
     SettingsStore,
 )
+from hubtokens.core.timefmt import exact
 
 logger = logging.getLogger(__name__)
 
@@ -146,12 +147,24 @@ class SignOutResult:
 
 
 @dataclass(frozen=True, slots=True)
+class Recreation:
+    """This device needs a new auto token: why, and from when it may be made."""
+
+    reason: CreateReason
+    # From when the keeper's own runs (the app's timer, plain `sync`) may make it, as the
+    # budget and the hub allow; None: already now, so the next check makes it.
+    automatic_at: datetime | None
+    rate_limited_until: datetime | None  # the hub's Retry-After: a person's request waits too
+
+
+@dataclass(frozen=True, slots=True)
 class AccountStatus:
     record: AccountRecord
     session_expires_at: datetime | None
     management: str | None  # None when management works, else why it is paused
     has_credential: bool
     next_check_at: datetime | None
+    recreation: Recreation | None  # None while this device's auto token is in place
 
 
 class Keeper:
@@ -231,9 +244,11 @@ class Keeper:
 
     # --- reconcile ----------------------------------------------------------------------
 
-    def reconcile(self, hub_url: str) -> ReconcileReport:
+    def reconcile(self, hub_url: str, *, explicit: bool = False) -> ReconcileReport:
+        """Check the auto token once and repair it if needed. ``explicit``: a person asked
+        (``sync --now``, Sync now), so the creation budget does not hold it back."""
         with self._lock.held():
-            return self._reconcile_locked(hub_url, explicit=False)
+            return self._reconcile_locked(hub_url, explicit=explicit)
 
     def _reconcile_locked(self, hub_url: str, *, explicit: bool) -> ReconcileReport:
         now = self._clock()
@@ -261,6 +276,8 @@ class Keeper:
         observation, token = seen.observation, seen.token
         if seen.retry_at is not None:
             record = replace(record, not_before=seen.retry_at)
+        if observation is Observation.MISSING:
+            record = _noted_deleted(record, now)
         action = decide(
             observation,
             secret_state,
@@ -610,7 +627,9 @@ class Keeper:
         record = self._require_record(hub_url)
         secret = self._vault.get_auto_token(hub_url, record.account)
         if secret is None:
-            raise NotSignedIn("no auto token is stored for this device", hint="run: hubtokens sync")
+            raise NotSignedIn(
+                "no auto token is stored for this device", hint="run: hubtokens sync --now"
+            )
         return record.account, secret
 
     def status(self, hub_url: str) -> AccountStatus:
@@ -627,12 +646,30 @@ class Keeper:
             # confirmed refusal pauses management until the next sign-in, whatever exp says.
             management = record.last_message or _describe(Action(Verdict.PAUSE_SESSION), None)
         has_credential = self._vault.get_auto_token(hub_url, record.account) is not None
-        next_check = None
-        if record.last_check is not None:
-            next_check = max(record.last_check + CHECK_INTERVAL, record.not_before or now)
-            if record.last_outcome == Verdict.WAIT_FOR_BUDGET.value:
-                next_check = max(next_check, next_creation_allowed(record.creation_attempts, now))
-        return AccountStatus(record, expires, management, has_credential, next_check)
+        next_check = record.next_check_at
+        if next_check is None and record.last_check is not None:  # saved by an older version
+            next_check = record.last_check + CHECK_INTERVAL
+        return AccountStatus(
+            record,
+            expires,
+            management,
+            has_credential,
+            next_check,
+            _recreation(record, has_credential, now),
+        )
+
+    def note_auto_token_deleted(self, hub_url: str, uuid: str) -> Recreation | None:
+        """A person deleted token ``uuid`` (``token rm``, the manager window). If it is this
+        device's auto token, remember that it is gone and say when it comes back; None if
+        it is not (or no longer) this device's token."""
+        with self._lock.held():
+            record = self._settings.load().account_for(hub_url)
+            if record is None or record.auto_token is None or record.auto_token.uuid != uuid:
+                return None
+            now = self._clock()
+            record = _noted_deleted(record, now)
+            self._save_record(record)
+            return _recreation(record, True, now)
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -658,6 +695,7 @@ class Keeper:
             last_check=self._clock(),
             last_outcome=report.action.verdict.value,
             last_message=report.message,
+            next_check_at=report.next_check_at,
         )
         self._save_record(record)
         return report
@@ -676,6 +714,32 @@ def _pat_report(record: AccountRecord, now: datetime) -> ReconcileReport:
     )
 
 
+def _noted_deleted(record: AccountRecord, now: datetime) -> AccountRecord:
+    """The record, saying its auto token is gone from the hub since ``now`` (or earlier)."""
+    token = record.auto_token
+    if token is None or token.deleted_at is not None:
+        return record
+    return replace(record, auto_token=replace(token, deleted_at=now))
+
+
+def _recreation(record: AccountRecord, has_secret: bool, now: datetime) -> Recreation | None:
+    """Why and when this device gets a new auto token, or None while it has one in place."""
+    if record.credential != "auto-token":
+        return None
+    token = record.auto_token
+    if token is None:
+        reason = CreateReason.FIRST
+    elif token.deleted_at is not None:
+        reason = CreateReason.DELETED_ON_HUB
+    elif not has_secret:
+        reason = CreateReason.SECRET_LOST
+    else:
+        return None
+    limited = record.not_before if record.not_before and record.not_before > now else None
+    automatic_at = creation_allowed_at(record.creation_attempts, now, retry_at=limited)
+    return Recreation(reason, automatic_at if automatic_at > now else None, limited)
+
+
 def _next_check(action: Action, now: datetime) -> datetime:
     if action.until is not None:
         return action.until
@@ -685,7 +749,7 @@ def _next_check(action: Action, now: datetime) -> datetime:
 
 
 def _rate_limited_message(retry_at: datetime | None) -> str:
-    when = f" until {retry_at:%Y-%m-%d %H:%M} UTC" if retry_at else ""
+    when = f" until {exact(retry_at)}" if retry_at else ""
     return f"the hub is rate limiting this account{when}; nothing created"
 
 
@@ -694,6 +758,15 @@ _REASONS = {
     CreateReason.DELETED_ON_HUB: "recreated the auto token: it was deleted on the hub",
     CreateReason.SECRET_LOST: "recreated the auto token: its secret was missing from the keychain",
     CreateReason.EXPIRED: "recreated the auto token: it had expired",
+}
+
+
+# Why this device needs a token, as a sentence of its own (the budget can make it wait).
+_NEEDED = {
+    CreateReason.FIRST: "this device has no auto token yet",
+    CreateReason.DELETED_ON_HUB: "the auto token was deleted on the hub",
+    CreateReason.SECRET_LOST: "the auto token's secret is missing from the keychain",
+    CreateReason.EXPIRED: "the auto token has expired",
 }
 
 
@@ -724,7 +797,9 @@ def _describe(action: Action, token: AccessToken | None) -> str:
     if verdict is Verdict.BACK_OFF:
         return _rate_limited_message(action.until)
     if verdict is Verdict.WAIT_FOR_BUDGET:
-        why = _created_message(action.reason).split(": ", 1)[-1]
-        when = f"{action.until:%Y-%m-%d %H:%M} UTC" if action.until else "later"
-        return f"the auto token needs recreating ({why}); to avoid piling up tokens the next attempt is at {when}"
+        assert action.reason is not None and action.until is not None
+        return (
+            f"{_NEEDED[action.reason]}; to avoid piling up tokens, the next one is created "
+            f"automatically from {exact(action.until)}"
+        )
     raise AssertionError(verdict)

@@ -75,6 +75,19 @@ def next_creation_allowed(attempts: tuple[datetime, ...], now: datetime) -> date
     return allowed
 
 
+def creation_allowed_at(
+    attempts: tuple[datetime, ...],
+    now: datetime,
+    *,
+    retry_at: datetime | None = None,
+    explicit: bool = False,
+) -> datetime:
+    """When a create may next be attempted: never before the hub's ``Retry-After``, and for
+    the keeper's own runs (not a person's explicit request) not before the budget allows."""
+    allowed = now if explicit else next_creation_allowed(attempts, now)
+    return allowed if retry_at is None else max(allowed, retry_at)
+
+
 def prune_attempts(attempts: tuple[datetime, ...], now: datetime) -> tuple[datetime, ...]:
     """Attempts older than the daily window no longer matter."""
     return tuple(sorted(t for t in attempts if t > now - DAILY_WINDOW))
@@ -96,9 +109,10 @@ def decide(
     retry_at: datetime | None = None,
     explicit: bool = False,
 ) -> Action:
-    """Choose what to do. ``explicit`` marks a person's own sign-in: it is not a loop, so the
-    creation budget (which exists to stop automatic recreation from looping) does not apply,
-    but the hub's ``Retry-After`` still does. Its attempt is still counted."""
+    """Choose what to do. ``explicit`` marks a person's own request (sign-in, ``sync --now``,
+    Sync now): it is not a loop, so the creation budget (which exists to stop automatic
+    recreation from looping) does not apply, but the hub's ``Retry-After`` still does. Its
+    attempt is still counted."""
     if secret is SecretState.UNAVAILABLE or observation is Observation.NOT_CHECKED:
         # Never create what we could not store: it would be an orphan on the hub.
         return Action(Verdict.KEYCHAIN_UNAVAILABLE)
@@ -122,7 +136,7 @@ def decide(
 
     if retry_at is not None and retry_at > now:
         return Action(Verdict.BACK_OFF, until=retry_at)
-    allowed = now if explicit else next_creation_allowed(attempts, now)
+    allowed = creation_allowed_at(attempts, now, explicit=explicit)
     if allowed > now:
         return Action(Verdict.WAIT_FOR_BUDGET, reason=reason, until=allowed)
     return Action(Verdict.CREATE, reason=reason)
