@@ -30,6 +30,7 @@ class FakeTokenWindow(QObject):
     """Records what the app asks of the token window (the real one has its own tests)."""
 
     sign_in_requested = Signal()
+    own_token_changed = Signal()
 
     def __init__(self, hub_url: str) -> None:
         super().__init__()

@@ -11,9 +11,10 @@ from pytestqt.qtbot import QtBot
 
 from hubtokens.core.hub.client import HubClient
 from hubtokens.core.keeper import Keeper
+from hubtokens.core.secret import Secret
 from hubtokens.gui.controllers.session import SessionController, SyncTimings
 from hubtokens.gui.notifications import Notification
-from hubtokens.gui.state import AppState, Health, tray_state
+from hubtokens.gui.state import AppState, Health, token_deleted, tray_state
 from hubtokens.gui.tasks import TaskRunner
 from hubtokens.localhub import LocalHub
 from tests.fixtures.localhub import HubClock
@@ -222,18 +223,85 @@ def test_the_timer_runs_the_next_sync_without_being_asked(
     qtbot.waitUntil(lambda: not session.state.syncing, timeout=WAIT_MS)
 
 
-def test_signed_out_elsewhere_becomes_signed_out_here(
+def test_signed_out_elsewhere_becomes_signed_out_here_without_a_sync(
     qtbot: QtBot,
     session: SessionController,
     signed_in_keeper: Keeper,
     hub_url: str,
     hub_clock: HubClock,
+    alice_password: str,
 ) -> None:
     synced(qtbot, session, session.start)
     signed_in_keeper.sign_out(hub_url)  # as `hubtokens signout` would
-    assert session.sync()
     qtbot.waitUntil(lambda: not session.state.signed_in, timeout=WAIT_MS)
     assert tray_state(session.state, hub_clock.now()).health is Health.SIGNED_OUT
+    # And back: a sign-in with the CLI is picked up the same way.
+    with qtbot.waitSignal(session.state_changed, timeout=WAIT_MS, check_params_cb=_idle_check):
+        signed_in_keeper.sign_in(hub_url, "alice", Secret(alice_password))
+    assert session.state.account == "alice"
+
+
+def test_sync_now_makes_a_deleted_token_at_once_while_the_apps_own_sync_waits(
+    qtbot: QtBot, session: SessionController, local_hub: LocalHub, hub_clock: HubClock
+) -> None:
+    synced(qtbot, session, session.start)
+    old = auto_token_uuid(local_hub)
+    local_hub.delete_token(old)
+    hub_clock.advance(60)
+
+    shown = notifications_during(qtbot, session, session.sync)  # the timer's kind of sync
+
+    assert [n.title for n in shown] == ["Auto token deleted"]
+    assert "Hub Tokens makes a new one in 9 min" in shown[0].message
+    assert "or at once with Sync now" in shown[0].message
+    tray = tray_state(session.state, hub_clock.now())
+    assert tray.token_line.startswith(
+        "Auto token deleted on Docker Hub · a new one is made automatically in 9 min"
+    )
+    assert not tray.can_copy and tray.health is Health.ATTENTION
+    assert [t for t in local_hub.tokens("alice") if t["token_label"] == LABEL] == []
+
+    shown = notifications_during(qtbot, session, session.sync_now)  # the person's Sync now
+
+    assert [n.title for n in shown] == ["Auto token recreated"]
+    assert auto_token_uuid(local_hub) != old
+    assert tray_state(session.state, hub_clock.now()).can_copy
+
+
+def test_a_deletion_by_a_hubtokens_command_is_seen_at_once(
+    qtbot: QtBot,
+    session: SessionController,
+    signed_in_keeper: Keeper,
+    local_hub: LocalHub,
+    hub_url: str,
+    hub_clock: HubClock,
+) -> None:
+    synced(qtbot, session, session.start)
+    old = auto_token_uuid(local_hub)
+
+    with qtbot.waitSignal(
+        session.state_changed,
+        timeout=WAIT_MS,
+        check_params_cb=lambda s: _idle_check(s) and s.check is not None and token_deleted(s.check),
+    ):
+        local_hub.delete_token(old)  # `hubtokens token rm` deletes it, then notes it
+        assert signed_in_keeper.note_auto_token_deleted(hub_url, old) is not None
+
+    tray = tray_state(session.state, hub_clock.now())
+    assert tray.token_line.startswith("Auto token deleted on Docker Hub")
+    assert session.state.next_sync_at == hub_clock.now() + timedelta(minutes=10)
+
+
+def test_the_apps_own_writes_do_not_start_more_syncs(
+    qtbot: QtBot, session: SessionController, local_hub: LocalHub
+) -> None:
+    synced(qtbot, session, session.start)
+    requests = len(local_hub.request_log)
+    synced(qtbot, session, session.sync)
+    per_sync = len(local_hub.request_log) - requests
+    qtbot.wait(1000)  # the settings watch has seen the sync's write long before this
+    assert len(local_hub.request_log) == requests + per_sync
+    assert not session.state.syncing
 
 
 def test_sign_out_deletes_the_auto_token_and_says_so(

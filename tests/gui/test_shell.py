@@ -200,6 +200,11 @@ def test_token_window_opens_for_the_hub_and_closes_on_sign_out(
     (window,) = apps.windows
     assert window.hub_url == hub_url
     assert window.calls == ["show_and_refresh", "open_new_token_dialog"]
+    with qtbot.waitSignal(
+        app.session.state_changed, timeout=WAIT_MS, check_params_cb=lambda s: s.syncing
+    ):
+        window.own_token_changed.emit()  # this device's token changed there: check it now
+    qtbot.waitUntil(lambda: synced(app), timeout=WAIT_MS)
     window.sign_in_requested.emit()  # its banner's "Sign in again"
     dialog = app.open_sign_in()
     assert dialog.username == "alice"
@@ -229,3 +234,22 @@ def test_a_failed_background_sign_in_is_shown(qtbot: QtBot, apps: AppFactory, hu
     assert shown[0] == Notification(
         "Could not sign in", "Incorrect username, password or code.", Health.ERROR
     )
+
+
+def test_sync_now_in_the_menu_or_the_window_is_a_persons_request(
+    qtbot: QtBot, apps: AppFactory, alice: Keeper, local_hub: LocalHub, hub_clock: HubClock
+) -> None:
+    """The creation budget makes the app's own sync wait; "Sync now" does not."""
+    app = started(qtbot, apps.make())
+    (old,) = [t["uuid"] for t in local_hub.tokens("alice") if t["token_label"] == LABEL]
+    local_hub.delete_token(old)
+    hub_clock.advance(60)
+    app.session.sync()  # what the timer does
+    qtbot.waitUntil(lambda: synced(app) and app.tray_state().health is Health.ATTENTION)
+    assert app.tray_state().token_line.startswith("Auto token deleted on Docker Hub")
+
+    app.actions.sync.trigger()  # the menu item and the window's button are this action
+
+    qtbot.waitUntil(lambda: synced(app) and app.tray_state().can_copy, timeout=WAIT_MS)
+    tokens = [t["uuid"] for t in local_hub.tokens("alice") if t["token_label"] == LABEL]
+    assert len(tokens) == 1 and tokens != [old]

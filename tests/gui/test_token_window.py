@@ -246,7 +246,29 @@ def test_deleting_this_devices_token_warns_it_comes_back(
     prompts.confirm_answer = False
     select_rows(demo_window, OUR_LABEL)
     demo_window.delete_selected()
-    assert "Hub Tokens will create a new one at the next sync" in prompts.confirmations[-1]
+    assert "Hub Tokens makes a new one automatically" in prompts.confirmations[-1]
+    assert "or at once with Sync now" in prompts.confirmations[-1]
+
+
+def test_changing_this_devices_token_tells_the_app_and_a_deletion_is_noted(
+    demo_window: TokenWindow,
+    demo_keeper: Keeper,
+    prompts: ScriptedPrompts,
+    local_hub: LocalHub,
+    qtbot: QtBot,
+) -> None:
+    select_rows(demo_window, "Laptop pulls")
+    with qtbot.assertNotEmitted(demo_window.own_token_changed, wait=200):
+        wait_for(qtbot, demo_window.deactivate_selected())  # not this device's: nothing to say
+    select_rows(demo_window, OUR_LABEL)
+    with qtbot.waitSignal(demo_window.own_token_changed, timeout=15_000):
+        wait_for(qtbot, demo_window.deactivate_selected())
+    select_rows(demo_window, OUR_LABEL)
+    with qtbot.waitSignal(demo_window.own_token_changed, timeout=15_000):
+        wait_for(qtbot, demo_window.delete_selected())
+    record = demo_keeper.account(local_hub.url)
+    assert record is not None and record.auto_token is not None
+    assert record.auto_token.deleted_at is not None  # status and the tray say it is gone
 
 
 def test_bulk_delete_reports_a_partial_failure_honestly(

@@ -29,12 +29,14 @@ def check_account(
     client_for: Callable[[str], HubApi],
     hub_url: str,
     clock: Callable[[], datetime],
+    *,
+    explicit: bool = False,
 ) -> AccountCheck:
-    report = keeper.reconcile(hub_url)
+    """``explicit``: a person asked (Sync now), so the creation budget does not hold it back."""
+    report = keeper.reconcile(hub_url, explicit=explicit)
     record = keeper.account(hub_url)
     if record is None:  # signed out meanwhile (by the CLI)
         raise NotSignedIn(f"not signed in to {hub_url}")
-    auto_created_at = record.auto_token.created_at if record.auto_token else None
     session_expires_at = record.session_expires_at
     paused: str | None = None
     tokens: list[AccessToken] = []
@@ -54,7 +56,7 @@ def check_account(
         report=report,
         credential=record.credential,
         auto_token=_auto_token(record, tokens),
-        auto_created_at=auto_created_at,
+        auto_record=record.auto_token,
         session_expires_at=session_expires_at,
         management_paused=paused,
         expiring=tuple(_expiring_soon(tokens, now)),

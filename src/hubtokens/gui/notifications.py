@@ -14,7 +14,7 @@ from datetime import datetime
 
 from hubtokens.core.keeper.policy import Verdict
 from hubtokens.core.timefmt import exact, relative
-from hubtokens.gui.state import EXPIRY_WARNING, AccountCheck, Health, as_sentence
+from hubtokens.gui.state import EXPIRY_WARNING, AccountCheck, Health, as_sentence, token_deleted
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +66,16 @@ def _conditions(check: AccountCheck, now: datetime) -> Iterator[tuple[str, Notif
                 Health.ERROR,
             ),
         )
+    if token_deleted(check) and check.auto_record is not None:
+        yield (
+            f"auto-token-deleted:{check.auto_record.uuid}",
+            Notification(
+                "Auto token deleted",
+                "This device's auto token was deleted on Docker Hub, so docker cannot use it. "
+                + _comes_back(check, now),
+                Health.ATTENTION,
+            ),
+        )
     if verdict is Verdict.REPORT_INACTIVE:
         yield (
             "auto-token-inactive",
@@ -103,3 +113,20 @@ def _conditions(check: AccountCheck, now: datetime) -> Iterator[tuple[str, Notif
                 Health.ATTENTION,
             ),
         )
+
+
+def _comes_back(check: AccountCheck, now: datetime) -> str:
+    """When the deleted token's successor is made, as the keeper said in this check."""
+    action = check.report.action
+    if action.verdict is Verdict.WAIT_FOR_BUDGET and action.until is not None:
+        return (
+            f"Hub Tokens makes a new one {relative(action.until, now)} ({exact(action.until)}), "
+            "or at once with Sync now."
+        )
+    if action.verdict is Verdict.BACK_OFF and action.until is not None:
+        return f"Docker Hub is rate limiting this account: a new one is made after {exact(action.until)}."
+    if action.verdict is Verdict.PAUSE_SESSION:
+        return "Sign in again to get a new one."
+    if action.verdict is Verdict.KEYCHAIN_UNAVAILABLE:
+        return "Hub Tokens makes a new one once the keychain can be used again."
+    return "Hub Tokens makes a new one once Docker Hub can be reached; Sync now tries at once."

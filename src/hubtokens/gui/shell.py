@@ -36,6 +36,8 @@ class TokenWindowLike(Protocol):
 
     @property
     def sign_in_requested(self) -> SignalInstance: ...  # its "sign in again" banner
+    @property
+    def own_token_changed(self) -> SignalInstance: ...  # this device's auto token changed
     def show_and_refresh(self) -> None: ...
     def open_new_token_dialog(self) -> object: ...
     def close(self) -> bool: ...
@@ -116,7 +118,7 @@ class HubTokensApp(QObject):
         a.sign_docker_in.triggered.connect(self.docker.sign_docker_in)
         a.manage.triggered.connect(self._on_manage_triggered)
         a.new_token.triggered.connect(self._on_new_token_triggered)
-        a.sync.triggered.connect(self.session.sync)
+        a.sync.triggered.connect(self.session.sync_now)  # a person asked: no budget wait
         a.sign_in.triggered.connect(self.open_sign_in)
         a.sign_out.triggered.connect(self._on_sign_out_triggered)
         a.start_at_login.triggered.connect(self._on_start_at_login_triggered)
@@ -307,6 +309,7 @@ class HubTokensApp(QObject):
             self._token_window = self._token_window_factory(state.hub_url)
             self._token_window_hub = state.hub_url
             self._token_window.sign_in_requested.connect(self.open_sign_in)
+            self._token_window.own_token_changed.connect(self.session.sync)
         return self._token_window
 
     @property

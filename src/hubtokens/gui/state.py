@@ -14,8 +14,9 @@ from enum import Enum
 from hubtokens.core.hub.models import AccessToken
 from hubtokens.core.hub.urls import DEFAULT_HUB_URL, host_of
 from hubtokens.core.keeper import ReconcileReport
-from hubtokens.core.keeper.policy import Verdict
-from hubtokens.core.timefmt import relative
+from hubtokens.core.keeper.policy import CreateReason, Verdict
+from hubtokens.core.settings import AutoTokenRecord
+from hubtokens.core.timefmt import exact, relative
 
 EXPIRY_WARNING = timedelta(days=7)
 
@@ -36,7 +37,7 @@ class AccountCheck:
     report: ReconcileReport
     credential: str  # "auto-token" (ours) or "pat" (signed in with an access token)
     auto_token: AccessToken | None  # this device's auto token as the hub lists it
-    auto_created_at: datetime | None  # from the settings, when the hub could not be asked
+    auto_record: AutoTokenRecord | None  # and as the settings had it after the check
     session_expires_at: datetime | None
     management_paused: str | None  # why tokens cannot be managed now, or None
     expiring: tuple[AccessToken, ...]  # active tokens that expire within EXPIRY_WARNING
@@ -54,6 +55,7 @@ class AppState:
     credential: str | None = None
     check: AccountCheck | None = None  # None until the first sync after start or sign-in
     syncing: bool = False
+    next_sync_at: datetime | None = None  # when the app's timer checks again
     sync_error: str | None = None  # why the last sync could not run at all
     unseen_recreation: str | None = None  # a recreation the person has not looked at yet
 
@@ -117,6 +119,8 @@ def tray_state(
     check = state.check
     session_ok = check is None or check.verdict is not Verdict.PAUSE_SESSION
     keychain_ok = check is None or check.verdict is not Verdict.KEYCHAIN_UNAVAILABLE
+    # A deleted token's secret signs nobody in: copying it would only mislead.
+    token_usable = check is None or not token_deleted(check)
     return TrayState(
         health=health,
         tooltip=f"Hub Tokens · {state.account} · {_HEALTH_WORDS[health]}",
@@ -126,7 +130,7 @@ def tray_state(
         notice_line=notice,
         signed_in=True,
         needs_sign_in=not session_ok,
-        can_copy=keychain_ok,
+        can_copy=keychain_ok and token_usable,
         can_manage=state.credential == "auto-token"
         and session_ok
         and (check is None or check.management_paused is None),
@@ -164,7 +168,36 @@ def _status_line(state: AppState, now: datetime) -> str:
         parts.append("checking…")
     elif state.check is not None:
         parts.append(f"checked {relative(state.check.checked_at, now)}")
+    if not state.syncing and state.next_sync_at is not None:
+        parts.append(
+            "next check now"
+            if state.next_sync_at <= now
+            else f"next check {relative(state.next_sync_at, now)}"
+        )
     return " · ".join(parts)
+
+
+def token_deleted(check: AccountCheck) -> bool:
+    """This device's auto token is gone from the hub and no new one has replaced it yet."""
+    return check.auto_record is not None and check.auto_record.deleted_at is not None
+
+
+_MISSING = {  # why this device has no usable auto token while it waits to make one
+    CreateReason.FIRST: "No auto token yet",
+    CreateReason.DELETED_ON_HUB: "Auto token deleted on Docker Hub",
+    CreateReason.SECRET_LOST: "Auto token missing from the keychain",
+    CreateReason.EXPIRED: "Auto token expired",
+}
+
+
+def waiting_line(check: AccountCheck, now: datetime) -> str:
+    """The budget makes the keeper wait: why, until when, and the way to have it at once."""
+    action = check.report.action
+    assert action.reason is not None and action.until is not None
+    return (
+        f"{_MISSING[action.reason]} · a new one is made automatically "
+        f"{relative(action.until, now)} ({exact(action.until)}), or at once with Sync now"
+    )
 
 
 def _token_health(state: AppState, now: datetime) -> tuple[Health, str]:
@@ -177,17 +210,27 @@ def _token_health(state: AppState, now: datetime) -> tuple[Health, str]:
             "Signed in with an access token · docker uses it; managing tokens needs a password",
         )
     verdict = check.verdict
+    deleted = token_deleted(check)
     if verdict is Verdict.KEYCHAIN_UNAVAILABLE:
         return Health.ERROR, "Keychain unavailable · nothing changed until it can be used"
     if verdict is Verdict.PAUSE_SESSION:
+        if deleted:
+            return Health.ERROR, "Sign-in expired · the auto token was deleted; sign in again"
         return Health.ERROR, "Sign-in expired · docker keeps its token; sign in again to manage"
     if verdict is Verdict.REPORT_INACTIVE:
         return Health.ATTENTION, "Auto token deactivated on Docker Hub · activate it to use it"
-    if verdict in (Verdict.WAIT_FOR_BUDGET, Verdict.BACK_OFF):
+    if verdict is Verdict.WAIT_FOR_BUDGET:
+        return Health.ATTENTION, waiting_line(check, now)
+    if verdict is Verdict.BACK_OFF:
         return Health.ATTENTION, as_sentence(check.report.message)
     if state.unseen_recreation is not None:
         return Health.ATTENTION, as_sentence(state.unseen_recreation)
     if verdict is Verdict.OFFLINE:
+        if deleted:
+            return (
+                Health.ATTENTION,
+                "Auto token deleted on Docker Hub · Docker Hub unreachable; will retry",
+            )
         return Health.HEALTHY, "Docker Hub unreachable · docker keeps its token; will retry"
     return Health.HEALTHY, _healthy_line(check, now)
 
@@ -195,7 +238,8 @@ def _token_health(state: AppState, now: datetime) -> tuple[Health, str]:
 def _healthy_line(check: AccountCheck, now: datetime) -> str:
     parts = ["Auto token healthy"]
     token = check.auto_token
-    created = token.created_at if token is not None else check.auto_created_at
+    record = check.auto_record
+    created = token.created_at if token is not None else record.created_at if record else None
     if created is not None:
         parts.append(f"created {relative(created, now)}")
     if token is not None:

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Protocol
 
 from hubtokens.core.errors import (
@@ -603,6 +604,11 @@ class Keeper:
 
     def account(self, hub_url: str) -> AccountRecord | None:
         return self._settings.load().account_for(hub_url)
+
+    @property
+    def settings_path(self) -> Path:
+        """The file the keeper keeps its records in, which other processes may change."""
+        return self._settings.path
 
     def management_session(self, hub_url: str) -> SessionToken:
         """The session for token management, or a clear error saying why there is none."""

@@ -14,6 +14,10 @@ from enum import Enum
 MIN_INTERVAL = timedelta(minutes=10)
 DAILY_WINDOW = timedelta(days=1)
 DAILY_LIMIT = 3
+#: The budget as people read it, in every message that mentions it.
+BUDGET_IN_WORDS = (
+    f"at most one every {int(MIN_INTERVAL.total_seconds() // 60)} minutes and {DAILY_LIMIT} a day"
+)
 #: When the hub says 429 without saying until when.
 DEFAULT_BACKOFF = timedelta(minutes=5)
 

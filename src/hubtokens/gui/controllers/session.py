@@ -2,7 +2,9 @@
 
 Every keeper call is a task (``TaskRunner``): this controller only submits work and turns the
 results into a new immutable ``AppState``. One sync is in flight at a time; a timer schedules
-the next one when the keeper says (``ReconcileReport.next_check_at``), within bounds.
+the next one when the keeper says (``ReconcileReport.next_check_at``), within bounds. The
+keeper's settings file is watched, so what a ``hubtokens`` command changes meanwhile (a sign-in
+or sign-out, this device's auto token deleted) is checked at once rather than at the next timer.
 """
 
 from __future__ import annotations
@@ -10,17 +12,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from hubtokens.core.errors import HubTokensError, NotSignedIn
 from hubtokens.core.hub.models import TwoFactorChallenge
-from hubtokens.core.keeper import Keeper, SignInResult, SignOutResult
+from hubtokens.core.keeper import CHECK_INTERVAL, Keeper, SignInResult, SignOutResult
 from hubtokens.core.keeper.keeper import HubApi
 from hubtokens.core.secret import Secret
 from hubtokens.gui.account_check import check_account
+from hubtokens.gui.file_watch import FileWatch
 from hubtokens.gui.messages import describe_error
 from hubtokens.gui.notifications import Notification, notifications_for
 from hubtokens.gui.state import AccountCheck, AppState, Health
@@ -34,7 +37,7 @@ class SyncTimings:
     """Bounds on the sync schedule; tests shorten them."""
 
     min_interval_ms: int = 60_000
-    max_interval_ms: int = 15 * 60_000
+    max_interval_ms: int = int(CHECK_INTERVAL.total_seconds() * 1000)
     retry_ms: int = 2 * 60_000  # after a sync that could not run at all
     menu_debounce_ms: int = 60_000  # opening the menu syncs at most this often
 
@@ -69,6 +72,9 @@ class SessionController(QObject):
         self._menu_debounce = QTimer(self)
         self._menu_debounce.setSingleShot(True)
         self._menu_debounce.setInterval(self._timings.menu_debounce_ms)
+        self._settings_watch = FileWatch(keeper.settings_path, self)
+        self._settings_watch.changed.connect(self._on_settings_changed)
+        self._settings_changed_while_syncing = False
 
     @property
     def state(self) -> AppState:
@@ -79,23 +85,40 @@ class SessionController(QObject):
 
         The settings are a small local file, read here directly; the keychain and the hub are
         only ever reached from the sync task."""
+        self._settings_watch.start()
         self._adopt_account(self._state.hub_url)
 
     # --- sync ---------------------------------------------------------------------------
 
     def sync(self) -> bool:
-        """Reconcile now, unless signed out or a sync is already running."""
+        """Reconcile now, unless signed out or a sync is already running. The app's own
+        syncs (its timer, the menu opening, a change seen in the settings) keep the creation
+        budget."""
+        return self._start_sync(explicit=False)
+
+    def sync_now(self) -> bool:
+        """Sync now, as a person asked (Sync now): the creation budget does not hold it back,
+        the hub's rate limits still do."""
+        return self._start_sync(explicit=True)
+
+    def _start_sync(self, *, explicit: bool) -> bool:
         if not self._state.signed_in or self._sync_handle is not None:
             return False
         self._next_sync.stop()
         handle = self._runner.submit(
-            "sync", check_account, self._keeper, self._client_for, self._state.hub_url, self._clock
+            "sync",
+            check_account,
+            self._keeper,
+            self._client_for,
+            self._state.hub_url,
+            self._clock,
+            explicit=explicit,
         )
         self._sync_handle = handle
         handle.succeeded.connect(self._on_sync_succeeded)
         handle.failed.connect(self._on_sync_failed)
         handle.finished.connect(partial(self._on_sync_finished, handle))
-        self._set(replace(self._state, syncing=True))
+        self._set(replace(self._state, syncing=True, next_sync_at=None))
         return True
 
     def sync_debounced(self) -> bool:
@@ -130,7 +153,7 @@ class SessionController(QObject):
         delay = self._timings.max_interval_ms
         if report.next_check_at is not None:
             delay = int((report.next_check_at - now).total_seconds() * 1000)
-        self._next_sync.start(
+        self._schedule_sync(
             min(max(delay, self._timings.min_interval_ms), self._timings.max_interval_ms)
         )
 
@@ -140,16 +163,47 @@ class SessionController(QObject):
             return
         logger.info("sync failed: %s", type(error).__name__)
         self._set(replace(self._state, sync_error=describe_error(error)))
-        self._next_sync.start(self._timings.retry_ms)
+        self._schedule_sync(self._timings.retry_ms)
+
+    def _schedule_sync(self, delay_ms: int) -> None:
+        self._next_sync.start(delay_ms)
+        when = self._clock() + timedelta(milliseconds=delay_ms)
+        self._set(replace(self._state, next_sync_at=when))
 
     def _on_sync_finished(self, handle: TaskHandle) -> None:
         if handle is self._sync_handle:
             self._sync_handle = None
             self._set(replace(self._state, syncing=False))
+            if self._settings_changed_while_syncing:
+                self._on_settings_changed()
+
+    def _on_settings_changed(self) -> None:
+        """A ``hubtokens`` command (or this app) rewrote the settings: if what it changed is
+        not what the last sync saw, check now, so the window and the tray never show a
+        sign-in or an auto token that is no longer there."""
+        if self._sync_handle is not None:  # its result may predate the change: look after
+            self._settings_changed_while_syncing = True
+            return
+        self._settings_changed_while_syncing = False
+        state = self._state
+        if not state.signed_in:
+            self._adopt_account(state.hub_url)  # signed in with the CLI meanwhile
+            return
+        try:
+            record = self._keeper.account(state.hub_url)
+        except HubTokensError as exc:
+            self._set(replace(state, sync_error=describe_error(exc)))
+            return
+        if record is None:  # signed out with the CLI
+            self._stop_syncing()
+            self._set(AppState(hub_url=state.hub_url))
+        elif state.check is not None and record.auto_token != state.check.auto_record:
+            self.sync()
 
     def stop(self) -> None:
         """No more syncs (on quit): the timers stop and a running sync's result is dropped."""
         self._menu_debounce.stop()
+        self._settings_watch.stop()
         self._stop_syncing()
 
     def _stop_syncing(self) -> None:

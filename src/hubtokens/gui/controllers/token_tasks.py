@@ -171,6 +171,8 @@ def run_batch(
                 with contextlib.suppress(NotFound):
                     client.delete_token(session, target.uuid)
                 removed.append(target.uuid)
+                if target.this_device:  # the app then shows it gone and when it comes back
+                    access.keeper.note_auto_token_deleted(access.hub_url, target.uuid)
             else:
                 active = action is BatchAction.ACTIVATE
                 updated.append(to_row(client.update_token(session, target.uuid, is_active=active)))

@@ -44,6 +44,9 @@ class TokensController(QObject):
     error = Signal(str)  # why something failed, in plain words
     # Why token management needs a new sign-in (None: it works). Emitted on change.
     session_problem_changed = Signal(object)
+    # This device's auto token was activated, deactivated or deleted here: what the tray and
+    # the home window say of it must be checked again.
+    own_token_changed = Signal()
 
     def __init__(
         self,
@@ -162,6 +165,8 @@ class TokensController(QObject):
             progress=True,
         )
         handle.succeeded.connect(self._on_batch_succeeded)
+        if any(row.this_device for row in rows):
+            handle.finished.connect(self.own_token_changed)
         return handle
 
     def _on_batch_succeeded(self, result: BatchResult) -> None:

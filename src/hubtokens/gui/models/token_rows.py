@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from enum import IntEnum
 
 from hubtokens.core.hub.models import AccessToken, TokenSource, TokenStatus
+from hubtokens.core.keeper.policy import BUDGET_IN_WORDS
 from hubtokens.core.timefmt import exact, relative, relative_or_never
 
 #: Unused for this long, a token is stale: a candidate for removal.
@@ -206,8 +207,9 @@ def _description_tip(token: AccessToken) -> str:
 def _source_tip(source: TokenSource, this_device: bool) -> str:
     if this_device:
         return (
-            "This device's token, kept by Hub Tokens for the docker CLI. "
-            "If it is deleted, Hub Tokens creates a new one at the next sync."
+            "This device's token, kept by Hub Tokens for the docker CLI. If it is deleted, "
+            f"Hub Tokens makes a new one automatically ({BUDGET_IN_WORDS}), or at once with "
+            "Sync now."
         )
     if source is TokenSource.AUTO:
         return "Created automatically by a sign-in (Docker Desktop or Hub Tokens on a device)."

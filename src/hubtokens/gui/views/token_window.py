@@ -11,6 +11,7 @@ from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar, QVBoxLayout, QWidget
 
+from hubtokens.core.keeper.policy import BUDGET_IN_WORDS
 from hubtokens.gui.clipboard import ClipboardGuard
 from hubtokens.gui.controllers.token_tasks import Created
 from hubtokens.gui.controllers.tokens import TokensController
@@ -36,6 +37,7 @@ NAMES_LISTED = 8
 
 class TokenWindow(QMainWindow):
     sign_in_requested = Signal()
+    own_token_changed = Signal()  # this device's auto token was changed from this window
 
     def __init__(
         self,
@@ -85,6 +87,7 @@ class TokenWindow(QMainWindow):
         a.review_stale.triggered.connect(self.open_stale_review)
         a.find.triggered.connect(self.filter_bar.search.setFocus)
         self.banner.sign_in_requested.connect(self.sign_in_requested)
+        controller.own_token_changed.connect(self.own_token_changed)
         self.filter_bar.filter_changed.connect(self._on_filter_bar_filter_changed)
         self.table.customContextMenuRequested.connect(self._on_table_context_menu_requested)
         self.table.doubleClicked.connect(self.open_rename_dialog)
@@ -294,7 +297,8 @@ def delete_question(rows: Sequence[TokenRow]) -> str:
     if any(row.this_device for row in rows):
         text += (
             "\n\nOne of them is this device's own token, which the docker CLI uses through "
-            "Hub Tokens. Hub Tokens will create a new one at the next sync."
+            f"Hub Tokens. Hub Tokens makes a new one automatically ({BUDGET_IN_WORDS}), or at "
+            "once with Sync now."
         )
     return text
 
