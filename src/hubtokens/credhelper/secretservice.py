@@ -8,6 +8,15 @@ private session bus, as the vault's own reads do.
 Never a prompt: a locked item or collection is reported (``KeychainLocked``), never unlocked.
 Never a hang: every call shares the helper's deadline. The bus is opened on first use, so an
 answer that needs no secret never touches D-Bus.
+
+gnome-keyring may answer the first call of a new connection before it has registered the
+connection as a client: it does that in an idle callback (``service_message_filter`` in
+``gkd-secret-service.c``) that its main loop can run after the call when other clients keep it
+busy. It then logs ``assertion 'client' failed`` and answers ``SearchItems`` with
+``UnknownMethod`` ("Method SearchItems is not implemented") and ``ReadAlias`` with ``/``.
+Once it has answered one call it knows the connection, so the first call, always a read
+(``_first_read``), is asked once more on such an answer; nothing that changes the keychain is
+ever repeated.
 """
 
 from __future__ import annotations
@@ -36,6 +45,8 @@ _ITEM = "org.freedesktop.Secret.Item"
 _PROPERTIES = "org.freedesktop.DBus.Properties"
 _APPLICATION = "Python keyring library"  # what keyring's SecretService backend writes
 _NO_PROMPT = "/"
+_NO_OBJECT = "/"
+_UNKNOWN_METHOD = "org.freedesktop.DBus.Error.UnknownMethod"
 _LOCKED_ERROR = "org.freedesktop.Secret.Error.IsLocked"
 # "Nobody provides the Secret Service", as opposed to a failure of the one that does.
 _ABSENT_ERRORS = frozenset(
@@ -71,8 +82,8 @@ class SecretServiceKeychain:
 
     def put(self, key: str, secret: str) -> None:
         """Create or replace the item in the default collection."""
-        (collection,) = self._call(SERVICE_PATH, _SERVICE, "ReadAlias", "s", "default")
-        if not isinstance(collection, str) or collection == _NO_PROMPT:
+        (collection,) = self._first_read("ReadAlias", "s", "default")
+        if not isinstance(collection, str) or collection == _NO_OBJECT:
             raise HelperError(f"the keychain has no default keyring to store in: {_FIX}")
         ((_, locked),) = self._call(collection, _PROPERTIES, "Get", "ss", _COLLECTION, "Locked")
         if locked:
@@ -105,8 +116,8 @@ class SecretServiceKeychain:
 
     def _search(self, key: str) -> list[str]:
         """The unlocked items with this key; raises when only locked ones exist."""
-        unlocked, locked = self._call(
-            SERVICE_PATH, _SERVICE, "SearchItems", "a{ss}", {"service": SERVICE, "username": key}
+        unlocked, locked = self._first_read(
+            "SearchItems", "a{ss}", {"service": SERVICE, "username": key}
         )
         if not unlocked and locked:
             raise KeychainLocked()
@@ -118,15 +129,36 @@ class SecretServiceKeychain:
         )
         return str(session)
 
+    def _first_read(self, member: str, signature: str, arg: Any) -> tuple[Any, ...]:
+        """A read-only method of the service, asked once more when it was the connection's
+        first call and gnome-keyring answered it without knowing the connection yet (see the
+        module docstring); the normal path costs nothing more."""
+        first = self._bus is None
+        try:
+            reply = self._send(SERVICE_PATH, _SERVICE, member, signature, arg)
+            if not (first and reply == (_NO_OBJECT,)):
+                return reply
+        except DBusError as exc:
+            if not (first and exc.name == _UNKNOWN_METHOD):
+                raise self._explain(exc) from None
+        except DBusFailure as exc:
+            raise self._explain(exc) from None
+        return self._call(SERVICE_PATH, _SERVICE, member, signature, arg)
+
     def _call(
         self, path: str, interface: str, member: str, signature: str = "", *args: Any
     ) -> tuple[Any, ...]:
         try:
-            if self._bus is None:
-                self._bus = open_session_bus(self._environ, self._deadline)
-            return self._bus.call(BUS_NAME, path, interface, member, signature, *args)
+            return self._send(path, interface, member, signature, *args)
         except DBusFailure as exc:
             raise self._explain(exc) from None
+
+    def _send(
+        self, path: str, interface: str, member: str, signature: str = "", *args: Any
+    ) -> tuple[Any, ...]:
+        if self._bus is None:
+            self._bus = open_session_bus(self._environ, self._deadline)
+        return self._bus.call(BUS_NAME, path, interface, member, signature, *args)
 
     def _explain(self, exc: DBusFailure) -> HelperError:
         if isinstance(exc, DeadlineExceeded):
