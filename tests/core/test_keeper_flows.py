@@ -856,6 +856,9 @@ def test_a_create_whose_answer_is_lost_leaves_an_orphan_that_is_cleaned_up(
     report = _recreate_losing_the_answer(keeper, local_hub, hub_clock)
 
     assert "could not create" in report.message
+    # What it says it will do is what it schedules.
+    assert "the next check, in 2 minutes, tries again" in report.message
+    assert report.next_check_at == hub_clock.now() + timedelta(minutes=2)
     assert report.created is None
     [orphan] = ours(local_hub)  # the hub made it; we never got its secret
     record = keeper.account(local_hub.url)

@@ -156,6 +156,7 @@ def test_recreated_token_is_announced_and_marked_until_the_menu_was_seen(
     app.actions.sync.trigger()
     qtbot.waitUntil(lambda: bool(shown), timeout=WAIT_MS)
     assert shown[0].title == "Auto token recreated"
+    assert "docker gets the new one where it uses Hub Tokens" in shown[0].message
     assert app.tray_state().health is Health.ATTENTION
     app.tray.menu.aboutToShow.emit()
     app.tray.menu.aboutToHide.emit()

@@ -33,7 +33,8 @@ def notifications_for(
         shown.append(
             Notification(
                 "Auto token recreated",
-                f"{as_sentence(check.report.message)}. docker keeps working with the new one.",
+                f"{as_sentence(check.report.message)}. docker gets the new one where it uses "
+                "Hub Tokens (Let docker use this token).",
                 Health.ATTENTION,
             )
         )

@@ -520,7 +520,8 @@ class Keeper:
         except HubError as exc:
             # The hub may have created it anyway; the pending record makes the next run clean up.
             return failed(
-                f"could not create the auto token ({exc.message}); will try again later",
+                f"could not create the auto token ({exc.message}); the next check, in "
+                f"{int(OFFLINE_RETRY.total_seconds() // 60)} minutes, tries again",
                 Action(Verdict.OFFLINE),
                 record,
             )
