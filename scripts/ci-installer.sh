@@ -11,7 +11,11 @@
 #      private D-Bus session with a throwaway unlocked gnome-keyring: the installed CLI starts
 #      its local Hub, signs in (its auto token goes to the keychain through keyring), names the
 #      helper in docker's config; the installed helper then answers `get` with that very token,
-#      `store`s and `erase`s a docker login, `list`s; the CLI signs out;
+#      `store`s and `erase`s a docker login, `list`s; the CLI signs out. Which program answered
+#      is read from its execve calls (strace): the helper's launcher runs the system python3.X
+#      (-I -S -B); and (as root) the frozen helper answers `get` and `list` when, in a private
+#      mount namespace, that python3.X is hidden, or its json package is (a partial standard
+#      library). Running the helper wrote nothing into /opt/hubtokens (as root too);
 #   5. the installed desktop entry and metainfo validate, the icons are there;
 #   6. apt-get remove, then dpkg --purge: every path `dpkg -L` listed is gone unless it was there before
 #      the install (/opt, /usr/bin, shared icon folders), everything that was there before still
@@ -36,6 +40,12 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+# strace tells which programs the installed helper ran (step 4).
+if ! command -v strace >/dev/null; then
+  say "installing strace"
+  apt_get update && apt_get install --no-install-recommends strace >/dev/null
+fi
 
 # Anything left from an earlier run would hide what this one installs.
 if dpkg-query -W -f='${db:Status-Abbrev}' hubtokens 2>/dev/null | grep -q '^[ric]'; then
@@ -85,8 +95,14 @@ mkdir -p "$home"
 installed() { env -i PATH=/usr/bin:/bin HOME="$home" LANG=C.UTF-8 "$@"; }
 for program in hubtokens hubtokens-gui docker-credential-hubtokens; do
   [ "$(installed sh -c "command -v $program")" = "/usr/bin/$program" ] || fail "$program is not /usr/bin/$program"
+  [ -x "/opt/hubtokens/$program" ] || fail "no /opt/hubtokens/$program"
+done
+for program in hubtokens hubtokens-gui; do
   [ "$(readlink -f "/usr/bin/$program")" = "/opt/hubtokens/$program" ] || fail "/usr/bin/$program does not lead to /opt/hubtokens"
 done
+# The helper is a launcher for the system Python the package was built with (this machine's).
+[ ! -L /usr/bin/docker-credential-hubtokens ] ||
+  fail "the package's helper is the frozen one alone (see helper_tree's line in the build log)"
 out="$(installed hubtokens --version)"
 [ "$out" = "hubtokens $version" ] || fail "hubtokens --version said: $out"
 out="$(installed docker-credential-hubtokens version)"
@@ -146,6 +162,41 @@ if grep -q "not on PATH" <<<"$configured"; then fail "configure did not find the
 token="$(hubtokens --hub "$hub" token print)"
 [ -n "$token" ] || fail "no auto token"
 
+# Which programs answered a helper run: its successful execve calls, in order (strace pads
+# the pid column; the frozen helper execs itself once more: uniq).
+traced=(strace -f -qq -e trace=execve -o "$HOME/execve.log")
+expect_get() {  # the answer in $HOME/answer is the auto token, from the programs $2...
+  local why="$1" ran
+  shift
+  [ "$(cat "$HOME/answer")" = "{\"ServerURL\":\"$registry\",\"Username\":\"demo\",\"Secret\":\"$token\"}" ] ||
+    fail "get ($why) did not answer the auto token: $(cat "$HOME/answer")"
+  ran="$(sed -n 's/^[0-9]* *execve("\([^"]*\)", .* = 0$/\1/p' "$HOME/execve.log" | uniq)"
+  [ "$ran" = "$(printf '%s\n' "$@")" ] || fail "get ($why) ran $(tr '\n' ' ' <<<"$ran"), not $*: $(cat "$HOME/execve.log")"
+}
+system_python="$(readlink -f /usr/bin/python3)"
+"${traced[@]}" docker-credential-hubtokens get <<<"$registry" >"$HOME/answer"
+expect_get "the system Python" /usr/bin/docker-credential-hubtokens "$system_python"
+grep -qF "execve(\"$system_python\", [\"$system_python\", \"-I\", \"-S\", \"-B\", \"-c\"" "$HOME/execve.log" ||
+  fail "the helper did not start $system_python -I -S -B: $(cat "$HOME/execve.log")"
+if [ "$(id -u)" -eq 0 ]; then
+  # "$@" in a private mount namespace where the file or folder $1 is hidden (empty).
+  hidden() {
+    local what="$1" cover=/dev/null
+    shift
+    if [ -d "$what" ]; then cover="$HOME/empty" && mkdir -p "$cover"; fi
+    unshare --mount sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh "$cover" "$what" "$@"
+  }
+  stdlib_json="$("$system_python" -I -S -c 'import json, os; print(os.path.dirname(json.__file__))')"
+  for gone in "$system_python" "$stdlib_json"; do
+    hidden "$gone" "${traced[@]}" docker-credential-hubtokens get <<<"$registry" >"$HOME/answer"
+    expect_get "without $gone" /usr/bin/docker-credential-hubtokens /opt/hubtokens/docker-credential-hubtokens
+    [ "$(hidden "$gone" docker-credential-hubtokens list)" = "{\"$registry\":\"demo\"}" ] || fail "list without $gone"
+  done
+  echo "the helper ran $system_python; without it, or without its json, the frozen helper answered"
+else
+  echo "the helper ran $system_python; the fallback is not checked: hiding it needs root"
+fi
+
 # get: the helper reads, through its own Secret Service client, what the CLI stored via keyring.
 answer="$(echo "$registry" | docker-credential-hubtokens get)"
 python3 -c 'import json,sys; a=json.loads(sys.argv[1]); assert a == {"ServerURL": sys.argv[2], "Username": "demo", "Secret": sys.argv[3]}, a' \
@@ -179,6 +230,11 @@ in_keyring_session() {
   return "$status"
 }
 in_keyring_session "$work/round-trip.sh" || fail "the credential round trip"
+# The helper ran from /opt/hubtokens (as root, when this runs as root): it wrote nothing there.
+find /opt/hubtokens | sort >"$work/opt-now.txt"
+grep '^/opt/hubtokens' "$work/installed.txt" | sort >"$work/opt-installed.txt"
+cmp -s "$work/opt-now.txt" "$work/opt-installed.txt" ||
+  fail "running the programs changed /opt/hubtokens: $(diff "$work/opt-installed.txt" "$work/opt-now.txt" | head)"
 
 # --- 5. desktop integration, as installed -----------------------------------------------------
 app_id="io.github.hubtokens.HubTokens"
