@@ -6,7 +6,7 @@ the frozen helper answers wherever that Python cannot.
 
 build-deb.sh runs it on the package tree ROOT. Docker starts the helper on every pull, and the
 frozen (PyInstaller) helper pays at each start for its bootloader, a shared libpython and its
-archive: about 1.2x the time of the pip-installed launcher, which runs ``python3 -I -S``. So
+archive: 1.2-1.6x the time of the pip-installed launcher, which runs ``python3 -I -S``. So
 when the build machine's python3 (the system Python of the release the .deb is built for, as
 its Depends are) is MIN_PYTHON or newer, the package gets:
 
@@ -19,11 +19,13 @@ its Depends are) is MIN_PYTHON or newer, the package gets:
   PREFIX/docker-credential-hubtokens   the frozen helper, as before
 
 Bytecode: PREFIX is root's, so Python cannot write __pycache__ there, and compiling the modules
-at every start costs more than the frozen helper does. python3.X compiles them here, into
-unchecked-hash .pyc files: valid whatever times dpkg gives the files, never compared with the
-source at run time. The launcher names python3.X, not python3: after an upgrade to another
-Python, or on another release, that name is missing and the frozen helper answers, rather than a
-Python that would compile at every start. Nothing is written at run time (-B, root included).
+at every start would make a get 1.25x (app running) to 1.75x (keychain) the pip launcher's
+time, no better than the frozen helper (measured with bench/credhelper.py). python3.X compiles
+them here, into unchecked-hash .pyc files: valid whatever times dpkg gives the files, never
+compared with the source at run time (as quick as timestamped ones). The launcher names
+python3.X, not python3: after an upgrade to another Python, or on another release, that name is
+missing and the frozen helper answers, rather than a Python that would compile at every start.
+Nothing is written at run time (-B, root included).
 
 Without a usable python3 on the build machine (missing, older than MIN_PYTHON, no json),
 BINDIR gets a symlink to the frozen helper, as the other programs do, and the build says so.
