@@ -20,7 +20,7 @@ from hubtokens.gui.clipboard import ClipboardGuard
 from hubtokens.gui.controllers.docker import DockerSetup
 from hubtokens.gui.controllers.session import SyncTimings
 from hubtokens.gui.notifications import Notification
-from hubtokens.gui.shell import AppTimings, HubTokensApp
+from hubtokens.gui.shell import AppTimings, HubTokensApp, TokenWindowFactory
 from hubtokens.gui.tasks import TaskRunner
 
 WAIT_MS = 15_000
@@ -98,7 +98,12 @@ def apps(
         windows.append(FakeTokenWindow(url))
         return windows[-1]
 
-    def make(*, tray_wait_ms: int = 0, sync: SyncTimings | None = None) -> HubTokensApp:
+    def make(
+        *,
+        tray_wait_ms: int = 0,
+        sync: SyncTimings | None = None,
+        token_windows: TokenWindowFactory | None = None,  # None: FakeTokenWindow
+    ) -> HubTokensApp:
         app = HubTokensApp(
             runner=task_runner,
             keeper=keeper,
@@ -108,7 +113,7 @@ def apps(
             clipboard=clipboard_guard,
             autostart=autostart,
             tray_available=tray,
-            token_window_factory=make_window,
+            token_window_factory=token_windows or make_window,
             docker=docker_setup,
             timings=AppTimings(
                 sync=sync or SyncTimings(), tray_wait_ms=tray_wait_ms, tray_poll_ms=20

@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
@@ -327,6 +328,23 @@ def test_opening_the_menu_rebuilds_it_and_says_so(
     with qtbot.waitSignal(tray.menu_opened, timeout=1000):
         tray.menu.aboutToShow.emit()
     assert entries(tray.menu)[0] == ("Signed in as demo", False)
+
+
+def test_an_open_menu_changes_its_words_in_place(
+    qtbot: QtBot, tray: TrayController, states: States
+) -> None:
+    """Clearing and refilling an open menu closes it under the person's pointer (opening it
+    starts a sync, whose end changes the state a moment later): it is changed in place."""
+    show(tray, states, SIGNED_IN)
+    tray.menu.popup(QPoint(0, 0))
+    qtbot.waitUntil(tray.menu.isVisible, timeout=1000)
+    items = tray.menu.actions()
+    states.app = replace(SIGNED_IN, account="someone", syncing=True)
+    tray.refresh()
+    assert tray.menu.isVisible() and tray.menu.actions() == items  # the same, not laid out again
+    assert entries(tray.menu)[0] == ("Signed in as someone", False)
+    assert ("Syncing…", False) in entries(tray.menu)
+    tray.menu.hide()
 
 
 def test_actions_are_intents(

@@ -27,21 +27,21 @@ pytestmark = pytest.mark.skipif(
 
 
 class X:
-    """An Xvfb on a free display number; ``run`` starts helpers on it, ``close`` ends all."""
+    """An Xvfb on a free display number; ``spawn`` starts helpers on it, ``close`` ends all."""
 
-    def __init__(self, log_dir: Path) -> None:
+    def __init__(self, log_dir: Path, screen: str = "800x600x24") -> None:
         self._log_dir = log_dir
         self._processes: list[subprocess.Popen[bytes]] = []
         read_end, write_end = os.pipe()
         try:
-            self._spawn(
+            self.spawn(
                 [
                     "Xvfb",
                     "-displayfd",
                     str(write_end),
                     "-screen",
                     "0",
-                    "800x600x24",
+                    screen,
                     "-nolisten",
                     "tcp",
                     # A server that resets when its last client leaves refuses whoever
@@ -63,7 +63,7 @@ class X:
         self.env = {**os.environ, "DISPLAY": self.display, "QT_QPA_PLATFORM": "xcb"}
         self.env.pop("WAYLAND_DISPLAY", None)
 
-    def _spawn(
+    def spawn(
         self,
         args: list[str],
         log: str,
@@ -79,7 +79,7 @@ class X:
         return process
 
     def start_tray_host(self) -> None:
-        self._spawn(
+        self.spawn(
             ["trayer", "--edge", "top", "--align", "right", "--widthtype", "request",
              "--height", "24", "--SetDockType", "true"],
             "trayer",
