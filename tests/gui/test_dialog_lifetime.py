@@ -14,8 +14,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtCore import QCoreApplication, QEvent, QPoint, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLabel, QMenu, QWidget
 from pytestqt.qtbot import QtBot
 
 from hubtokens.core.hub.client import HubClient
@@ -101,3 +102,15 @@ def test_dialogs_of_a_shown_manager_are_its_own(qtbot: QtBot, alice_window: Toke
     assert dialog.parent() is alice_window
     assert dialog.windowModality() is Qt.WindowModality.WindowModal
     dialog.reject()
+
+
+def test_the_table_s_context_menu_is_freed_once_closed(
+    qtbot: QtBot, alice_window: TokenWindow
+) -> None:
+    for _ in range(3):
+        alice_window.table.customContextMenuRequested.emit(QPoint(5, 5))
+        (menu,) = on_screen(QMenu)
+        QTest.keyClick(menu, Qt.Key.Key_Escape)
+        del menu
+        qtbot.waitUntil(lambda: not on_screen(QMenu), timeout=WAIT_MS)
+    assert alice_window.findChildren(QMenu, options=Qt.FindChildOption.FindDirectChildrenOnly) == []

@@ -201,6 +201,7 @@ class TokenWindow(QMainWindow):
 
     def _on_table_context_menu_requested(self, position: QPoint) -> None:
         menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # not one more per right-click
         a = self.token_actions
         _fill(
             menu,
