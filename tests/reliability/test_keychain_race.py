@@ -10,7 +10,7 @@ then (``credhelper/secretservice.py``).
 Worker processes read (``find``) and write (``put``) on a new connection each time, as every
 helper process does, against a fresh gnome-keyring, until its log shows the race ``RACES``
 times or ``BOUND_SECONDS`` pass; none of their calls may fail. On the 2-core machine about one
-call in 3,000 meets the race and the test takes 5-30 s; without the second asking it failed in
+call in 3,000 meets the race and the test takes 3-32 s; without the second asking it failed in
 each of 4 runs, with the very message the issue reports. ``scripts/keychain_stress.py`` is the
 long run with the real helper beside other clients.
 """
