@@ -61,13 +61,15 @@ class TaskHandle(QObject):
 class _Runnable(QRunnable):
     def __init__(self, handle: TaskHandle, fn: Callable[[], Any]) -> None:
         super().__init__()
-        self._handle = handle
-        self._fn = fn
+        # Taken out by ``run``: PySide's pool now and then keeps a finished runnable's wrapper
+        # referenced long after Qt deleted it (seen under load), and that must not keep the
+        # handle and everything the task captured alive with it.
+        self._work = [(handle, fn)]
 
     def run(self) -> None:
-        handle = self._handle
+        handle, fn = self._work.pop()
         try:
-            result = self._fn()
+            result = fn()
         except Exception as exc:  # delivered to the GUI, which shows it in plain words
             if not handle.cancelled:
                 logger.debug("task %s failed: %s", handle.name, type(exc).__name__)
