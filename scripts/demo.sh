@@ -70,9 +70,10 @@ Try:
   hubtokens token deactivate UUID        # then: hubtokens token activate UUID
   hubtokens token rm UUID
   hubtokens token print                  # this device's auto token, for scripts
-  hubtokens token rm AUTO_TOKEN_UUID --yes; hubtokens sync
-                                         # sync says when it will recreate it: automatic
-                                         # recreation waits out a 10-minute creation budget
+  hubtokens token rm AUTO_TOKEN_UUID --yes; hubtokens status
+                                         # status says it was deleted and when it comes back:
+                                         # automatic recreation waits out a 10-minute budget
+  hubtokens sync --now                   # your own request: recreated at once
   hubtokens status --json
 Type exit to stop the demo (the local Hub stops with it).
 TRY
