@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -157,3 +159,38 @@ def test_default_vault_discovers_secret_service_lazily(
         "secret-tool", "lookup", "service", SERVICE, "username", vault_key("session", HUB, "alice")
     )
     assert found.stdout == VALUE
+
+
+def test_every_connection_is_introduced_before_a_property_read(
+    secret_service_vault: Vault, secret_service: SecretService
+) -> None:
+    """Under load gnome-keyring can take a new connection's first call before it knows the
+    connection, and a property read then aborts it (issue 10): each connection the vault opens
+    must start with a method call. Read off the bus itself with dbus-monitor."""
+    monitor = subprocess.Popen(
+        ["dbus-monitor", "--address", secret_service.address],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert monitor.stdout is not None
+        monitor.stdout.readline()  # it is watching once it says anything
+        secret_service_vault.put_auto_token(HUB, "alice", Secret(VALUE))
+        assert secret_service_vault.get_auto_token(HUB, "alice") == Secret(VALUE)
+        secret_service_vault.delete_auto_token(HUB, "alice")
+    finally:
+        time.sleep(0.2)  # the last calls reach the monitor
+        monitor.terminate()
+        seen, _ = monitor.communicate(timeout=10)
+    first_calls: dict[str, str] = {}
+    for line in seen.splitlines():
+        call = re.match(
+            r"method call .*sender=(\S+) -> destination=org\.freedesktop\.secrets .*"
+            r"interface=(\S+); member=(\S+)",
+            line,
+        )
+        if call is not None:
+            first_calls.setdefault(call[1], f"{call[2]}.{call[3]}")
+    assert len(first_calls) >= 3, seen  # one connection per call at least
+    assert set(first_calls.values()) == {"org.freedesktop.Secret.Service.ReadAlias"}, first_calls

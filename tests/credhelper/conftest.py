@@ -92,9 +92,8 @@ class Helper:
 
 def keychain_items(secret_service: SecretService) -> dict[str, str]:
     import secretstorage
-    from jeepney.io.blocking import open_dbus_connection
 
-    with closing(open_dbus_connection(secret_service.address)) as connection:
+    with closing(secret_service.connect()) as connection:
         items = secretstorage.Collection(connection).search_items({"service": SERVICE})
         return {item.get_attributes()["username"]: item.get_secret().decode() for item in items}
 

@@ -152,10 +152,9 @@ class CliHome:
 
     def drop_item(self, kind: str) -> None:
         import secretstorage
-        from jeepney.io.blocking import open_dbus_connection
 
         key = vault_key(kind, self.hub.url, self.user)
-        with closing(open_dbus_connection(self.secret_service.address)) as connection:
+        with closing(self.secret_service.connect()) as connection:
             collection = secretstorage.Collection(connection)
             for item in collection.search_items({"service": SERVICE, "username": key}):
                 item.delete()
@@ -184,9 +183,8 @@ class CliHome:
 
 def keychain_items(secret_service: SecretService) -> dict[str, str]:
     import secretstorage
-    from jeepney.io.blocking import open_dbus_connection
 
-    with closing(open_dbus_connection(secret_service.address)) as connection:
+    with closing(secret_service.connect()) as connection:
         items = secretstorage.Collection(connection).search_items({"service": SERVICE})
         return {item.get_attributes()["username"]: item.get_secret().decode() for item in items}
 

@@ -45,7 +45,8 @@ MAX_SECRET_BYTES = 16 * 1024
 # long given up by then, and later calls fail fast until the prompt is answered.
 _PROMPT_SECONDS = 120.0
 _MAX_MESSAGE = 200
-_SECRET_SERVICE_MODULE = "keyring.backends.SecretService"
+# keyring's Secret Service backend, and ours made from it (its connections start safely).
+_SECRET_SERVICE_MODULES = ("keyring.backends.SecretService", "hubtokens.core.secret_service")
 # D-Bus errors meaning "nobody is there to answer", as opposed to a keychain failure.
 _ABSENT_DBUS_ERRORS = frozenset(
     "org.freedesktop.DBus.Error." + name
@@ -234,9 +235,13 @@ class Vault:
         problem = _unusable(backend)
         if problem is not None:
             raise VaultUnavailable(f"no secure keychain: {problem}", hint=_FIX_HINT)
-        if _is_secret_service(backend) and getattr(backend, "scheme", "default") != "default":
-            # The credential helper looks items up by service/username: keep those names.
-            backend = backend.with_properties(scheme="default")
+        if _is_secret_service(backend):
+            from hubtokens.core.secret_service import introduced
+
+            if getattr(backend, "scheme", "default") != "default":
+                # The credential helper looks items up by service/username: keep those names.
+                backend = backend.with_properties(scheme="default")
+            backend = introduced(backend)
         self._backend = backend
         return backend
 
@@ -290,7 +295,7 @@ def _locked_error() -> VaultUnavailable:
 
 
 def _is_secret_service(backend: KeyringBackend) -> bool:
-    return type(backend).__module__ == _SECRET_SERVICE_MODULE
+    return type(backend).__module__ in _SECRET_SERVICE_MODULES
 
 
 def _unusable(backend: KeyringBackend) -> str | None:
@@ -345,7 +350,9 @@ def _collection_locked(backend: KeyringBackend) -> bool | None:
     import secretstorage
     from secretstorage.exceptions import ItemNotFoundException
 
-    with closing(secretstorage.dbus_init()) as connection:
+    from hubtokens.core.secret_service import open_connection
+
+    with closing(open_connection()) as connection:
         try:
             return secretstorage.Collection(connection, _collection_path(backend)).is_locked()
         except ItemNotFoundException:
@@ -356,7 +363,9 @@ def _unlock_collection(backend: KeyringBackend) -> bool:
     """Ask the Secret Service to unlock (it may prompt); True if it is unlocked now."""
     import secretstorage
 
-    with closing(secretstorage.dbus_init()) as connection:
+    from hubtokens.core.secret_service import open_connection
+
+    with closing(open_connection()) as connection:
         collection = secretstorage.Collection(connection, _collection_path(backend))
         try:
             collection.unlock(timeout=_PROMPT_SECONDS)
