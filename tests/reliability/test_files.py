@@ -374,7 +374,7 @@ def writer_running():
     try:  # the test reaps the writer as soon as it ends: its /proc entry may go at any moment
         with open(f"/proc/{writer}/stat") as stat:
             return stat.read().split()[2] != "Z"
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # gone before the open, or the read
         return False
 
 
