@@ -71,6 +71,33 @@ class SessionExpired(HubTokensError):
     exit_code = ExitCode.AUTH
 
 
+class WebSessionEnded(SessionExpired):
+    """Your Docker sign-in has ended: sign in again to manage tokens."""
+
+
+# --- web sign-in (device authorization, RFC 8628) ------------------------------------------
+
+
+class WebSignInFailed(HubTokensError):
+    """The sign-in in the browser did not complete."""
+
+    exit_code = ExitCode.AUTH
+
+
+class SignInDenied(WebSignInFailed):
+    """The sign-in was denied in the browser."""
+
+
+class SignInExpired(WebSignInFailed):
+    """The sign-in code expired before it was approved in the browser."""
+
+
+class SignInCancelled(WebSignInFailed):
+    """The sign-in was cancelled."""
+
+    exit_code = ExitCode.ERROR
+
+
 # --- the Hub --------------------------------------------------------------------------------
 
 
@@ -88,6 +115,10 @@ class HubUnreachable(HubError):
     """The hub cannot be reached."""
 
     exit_code = ExitCode.HUB_UNREACHABLE
+
+
+class SignInServiceUnreachable(HubUnreachable):
+    """Docker's sign-in service cannot be reached."""
 
 
 class ServerError(HubError):

@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import base64
-import json
-import secrets
 import time
 from collections.abc import Iterator
 
@@ -12,21 +9,16 @@ from hubtokens.core.hub.client import HubClient
 from hubtokens.core.hub.models import SessionToken
 from hubtokens.core.secret import Secret
 from hubtokens.localhub import LocalHub
+from tests.core.hub.jwts import unsigned_jwt
 from tests.core.hub.scripted import ScriptedHub, scripted_hub
 from tests.fixtures.localhub import HubClock
-
-
-def _b64(obj: object) -> str:
-    return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
 
 
 @pytest.fixture
 def offline_session() -> SessionToken:
     """A well-formed session JWT made up at run time, for servers that do not check it."""
     claims = {"sub": "alice", "exp": int(time.time()) + 3600}
-    return SessionToken.from_jwt(
-        f"{_b64({'alg': 'none'})}.{_b64(claims)}.{secrets.token_urlsafe(16)}"
-    )
+    return SessionToken.from_jwt(unsigned_jwt(claims))
 
 
 @pytest.fixture

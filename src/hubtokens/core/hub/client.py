@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -17,12 +16,12 @@ from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
-from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from hubtokens.core.errors import HubUnreachable, NotFound, ProtocolError, UsageError
 from hubtokens.core.hub.errormap import Route, decode_json, error_body, error_for
-from hubtokens.core.hub.http import build_session
+from hubtokens.core.hub.http import DEFAULT_TIMEOUT, build_session, describe_failure
 from hubtokens.core.hub.models import (
+    UUID_PATTERN,
     AccessToken,
     CreatedToken,
     RateLimit,
@@ -34,7 +33,7 @@ from hubtokens.core.hub.models import (
     format_time,
 )
 from hubtokens.core.hub.ratelimit import parse_rate_limit
-from hubtokens.core.hub.urls import host_of, normalize_hub_url, same_origin
+from hubtokens.core.hub.urls import DESKTOP_GENERATE_PATH, host_of, normalize_hub_url, same_origin
 from hubtokens.core.labels import MAX_LABEL_LENGTH
 from hubtokens.core.secret import Secret
 
@@ -43,7 +42,6 @@ log = logging.getLogger(__name__)
 TOKENS_PATH = "/v2/access-tokens"
 MAX_PAGE_SIZE = 100
 MAX_PAGES = 10_000  # a million tokens; a larger count is a broken hub, not an account
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
 Clock = Callable[[], datetime]
 Progress = Callable[[int, int], None]
@@ -61,7 +59,7 @@ class HubClient:
         base_url: str,
         *,
         session: requests.Session | None = None,
-        timeout: tuple[float, float] = (3.05, 20.0),
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         page_concurrency: int = 8,
         clock: Clock = _utc_now,
     ) -> None:
@@ -182,6 +180,23 @@ class HubClient:
         )
         return CreatedToken.from_json(self._json(response, Route.TOKENS, (200, 201)))
 
+    def desktop_generate(self, session: SessionToken) -> Secret:
+        """``POST /v2/access-tokens/desktop-generate``: the secret of a new auto-generated PAT.
+
+        Only a web sign-in's session may ask; the Hub answers with the secret alone, so the
+        caller learns the token's uuid another way (``SessionToken.pat_uuid`` of a session
+        signed in with it).
+        """
+        url = self._url(DESKTOP_GENERATE_PATH)
+        response = self._send("POST", url, Route.DESKTOP_GENERATE, session=session)
+        body = expect_object(
+            self._json(response, Route.DESKTOP_GENERATE, (200, 201)), "a generated token"
+        )
+        token = expect_object(body.get("data"), "a generated token").get("token")
+        if not isinstance(token, str) or not token:
+            raise ProtocolError("the hub's response lacks the 'token' field")
+        return Secret(token)
+
     def update_token(
         self,
         session: SessionToken,
@@ -217,7 +232,7 @@ class HubClient:
         return self.base_url + path
 
     def _token_url(self, uuid: str) -> str:
-        if not _UUID.fullmatch(uuid):
+        if not UUID_PATTERN.fullmatch(uuid):
             raise UsageError("a token id looks like 8-4-4-4-12 hexadecimal digits")
         return self._url(f"{TOKENS_PATH}/{uuid.lower()}")
 
@@ -294,7 +309,7 @@ class HubClient:
                 allow_redirects=False,
             )
         except requests.RequestException as exc:
-            raise HubUnreachable(f"cannot reach {self._host}: {_describe(exc)}") from exc
+            raise HubUnreachable(f"cannot reach {self._host}: {describe_failure(exc)}") from exc
         log.debug("%s %s -> %s", method, urlsplit(url).path, response.status_code)
         limits = parse_rate_limit(response.headers)
         if limits is not None:
@@ -377,20 +392,3 @@ def _require_text(value: str, what: str) -> None:
 def _require_secret(value: Secret, what: str) -> None:
     if not value:
         raise UsageError(f"the {what} cannot be empty")
-
-
-def _describe(exc: requests.RequestException) -> str:
-    """A few words on a transport failure; never its text, which holds the URL."""
-    if isinstance(exc, requests.Timeout):
-        return "timed out"
-    if isinstance(exc, requests.exceptions.SSLError):
-        return "the secure (TLS) connection failed"
-    # urllib3 wraps the cause of a failed connection in MaxRetryError.reason
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    if isinstance(reason, NameResolutionError):
-        return "host name not found"
-    if isinstance(reason, NewConnectionError):
-        return "connection refused"
-    if isinstance(exc, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
-        return "the connection dropped"
-    return "the request failed"

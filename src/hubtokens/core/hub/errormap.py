@@ -38,13 +38,18 @@ class Route(Enum):
     LOGIN = "login"
     SECOND_FACTOR = "second factor"
     TOKENS = "tokens"
+    DESKTOP_GENERATE = "desktop-generate"
 
 
 _UNAUTHORIZED = {
     Route.LOGIN: "incorrect username or password",
     Route.SECOND_FACTOR: "incorrect or expired two-factor code",
     Route.TOKENS: "the hub rejected the session: sign in again",
+    Route.DESKTOP_GENERATE: "the hub rejected the session: sign in again",
 }
+WEB_SESSION_ONLY_MESSAGE = (
+    "the hub makes auto-generated tokens only for a session signed in through the browser"
+)
 
 
 def decode_json(content: bytes, status: int) -> object:
@@ -95,6 +100,8 @@ def error_for(
     if status == 401:
         return AuthenticationFailed(_UNAUTHORIZED[route], status=status)
     if status == 403:
+        if route is Route.DESKTOP_GENERATE:
+            return PermissionDenied(WEB_SESSION_ONLY_MESSAGE, status=status)
         if _mentions_pat(body):
             return PermissionDenied(PAT_SESSION_MESSAGE, status=status)
         return PermissionDenied(quoted, status=status)

@@ -8,13 +8,15 @@ from typing import Self
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connectionpool import ConnectionPool
-from urllib3.exceptions import ReadTimeoutError
+from urllib3.exceptions import NameResolutionError, NewConnectionError, ReadTimeoutError
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from hubtokens import __version__
 
 USER_AGENT = f"hubtokens/{__version__}"
+# (connect, read) seconds: a connect timeout just above a TCP retransmit (3 s)
+DEFAULT_TIMEOUT = (3.05, 20.0)
 
 # A repeated GET/PUT/DELETE does no harm; a repeated POST could create a second token.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
@@ -70,3 +72,20 @@ def build_session(*, pool_size: int = 10) -> requests.Session:
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
+
+
+def describe_failure(exc: requests.RequestException) -> str:
+    """A few words on a transport failure; never its text, which holds the URL."""
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "the secure (TLS) connection failed"
+    # urllib3 wraps the cause of a failed connection in MaxRetryError.reason
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if isinstance(reason, NameResolutionError):
+        return "host name not found"
+    if isinstance(reason, NewConnectionError):
+        return "connection refused"
+    if isinstance(exc, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
+        return "the connection dropped"
+    return "the request failed"

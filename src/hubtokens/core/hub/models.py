@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +20,11 @@ from typing import Any
 from hubtokens.core.errors import ProtocolError, UsageError
 from hubtokens.core.labels import is_auto_label
 from hubtokens.core.secret import Secret
+
+HUB_CLAIM = "https://hub.docker.com"
+UUID_PATTERN = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE
+)
 
 
 class Scope(StrEnum):
@@ -274,8 +280,7 @@ class SessionToken:
     def from_jwt(cls, jwt: str) -> SessionToken:
         claims = decode_jwt_claims(jwt)
         exp = claims.get("exp")
-        hub_claim = claims.get("https://hub.docker.com")
-        hub = hub_claim if isinstance(hub_claim, Mapping) else {}
+        hub = _hub_claim(claims)
         username = hub.get("username") or claims.get("username") or claims.get("sub")
         source = hub.get("source")
         return cls(
@@ -284,6 +289,16 @@ class SessionToken:
             expires_at=from_unix_time(exp),
             from_pat=isinstance(source, str) and "pat" in source.split("|")[0],
         )
+
+    @property
+    def pat_uuid(self) -> str | None:
+        """The uuid of the PAT this session was signed in with (the Hub's claim
+        ``source: "docker_pat|<uuid>"``), or None for any other session."""
+        source = _hub_claim(decode_jwt_claims(self.jwt.reveal())).get("source")
+        if not isinstance(source, str):
+            return None
+        kind, _, uuid = source.partition("|")
+        return uuid.lower() if kind == "docker_pat" and UUID_PATTERN.fullmatch(uuid) else None
 
     def is_expired(self, now: datetime, leeway_seconds: float = 60.0) -> bool:
         """True when ``exp`` has passed (with leeway, as hub-tool does)."""
@@ -298,6 +313,12 @@ class TwoFactorChallenge:
 
     username: str
     login_2fa_token: Secret
+
+
+def _hub_claim(claims: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The Hub's own claims (username, uuid, source, ...), under its URL as the key."""
+    hub = claims.get(HUB_CLAIM)
+    return hub if isinstance(hub, Mapping) else {}
 
 
 def decode_jwt_claims(jwt: str) -> dict[str, Any]:

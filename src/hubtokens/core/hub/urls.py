@@ -9,6 +9,9 @@ from urllib.parse import SplitResult, urlsplit
 from hubtokens.core.errors import UsageError
 
 DEFAULT_HUB_URL = "https://hub.docker.com"
+# the Hub makes an auto-generated PAT for a web sign-in's session (docker/cli
+# internal/oauth/api/api.go, GetAutoPAT)
+DESKTOP_GENERATE_PATH = "/v2/access-tokens/desktop-generate"
 
 _DEFAULT_PORTS = {"https": 443, "http": 80}
 _HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
