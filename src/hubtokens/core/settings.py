@@ -80,6 +80,9 @@ class PendingCreate:
     started_at: datetime
     created_uuid: str | None = None
     reason: str | None = None  # why it was created (the keeper's CreateReason value)
+    # A web create (desktop-generate, whose token the Hub names): the uuids on the account just
+    # before the call, so a run after a crash can tell which token the call made.
+    known_before: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +92,11 @@ class AccountRecord:
     hub_url: str
     account: str
     credential: str = "auto-token"  # "auto-token" (ours) or "pat" (signed in with a PAT)
+    # How the management session was made: "password" (a Hub session JWT in the keychain) or
+    # "web" (the sign-in service's device flow: a refresh token in the keychain).
+    sign_in: str = "password"
     session_expires_at: datetime | None = None
+    session_ended_at: datetime | None = None  # when the sign-in service refused a web session
     auto_token: AutoTokenRecord | None = None
     pending_create: PendingCreate | None = None
     creation_attempts: tuple[datetime, ...] = ()
@@ -107,7 +114,9 @@ class AccountRecord:
             "hub_url": self.hub_url,
             "account": self.account,
             "credential": self.credential,
+            "sign_in": self.sign_in,
             "session_expires_at": _time_out(self.session_expires_at),
+            "session_ended_at": _time_out(self.session_ended_at),
             "auto_token": None if self.auto_token is None else self.auto_token.to_json(),
             "pending_create": None
             if pending is None
@@ -116,6 +125,9 @@ class AccountRecord:
                 "started_at": format_time(pending.started_at),
                 "created_uuid": pending.created_uuid,
                 "reason": pending.reason,
+                "known_before": None
+                if pending.known_before is None
+                else list(pending.known_before),
             },
             "creation_attempts": [format_time(t) for t in self.creation_attempts],
             "not_before": _time_out(self.not_before),
@@ -136,12 +148,16 @@ class AccountRecord:
             started = _time_or_none(pending_raw.get("started_at"))
             label = pending_raw.get("label")
             created, reason = pending_raw.get("created_uuid"), pending_raw.get("reason")
+            known = pending_raw.get("known_before")
             if isinstance(label, str) and started is not None:
                 pending = PendingCreate(
                     label,
                     started,
                     created if isinstance(created, str) and created else None,
                     reason if isinstance(reason, str) and reason else None,
+                    tuple(u for u in known if isinstance(u, str))
+                    if isinstance(known, list)
+                    else None,
                 )
         attempts_raw = data.get("creation_attempts")
         attempts = tuple(
@@ -153,7 +169,8 @@ class AccountRecord:
         )
         credential = data.get("credential")
         known = {
-            "hub_url", "account", "credential", "session_expires_at", "auto_token",
+            "hub_url", "account", "credential", "sign_in", "session_expires_at",
+            "session_ended_at", "auto_token",
             "pending_create", "creation_attempts", "not_before", "last_check", "last_outcome",
             "last_message", "next_check_at",
         }  # fmt: skip
@@ -161,7 +178,9 @@ class AccountRecord:
             hub_url=hub_url,
             account=account,
             credential=credential if credential in ("auto-token", "pat") else "auto-token",
+            sign_in="web" if data.get("sign_in") == "web" else "password",
             session_expires_at=_time_or_none(data.get("session_expires_at")),
+            session_ended_at=_time_or_none(data.get("session_ended_at")),
             auto_token=AutoTokenRecord.from_json(data.get("auto_token")),
             pending_create=pending,
             creation_attempts=attempts,

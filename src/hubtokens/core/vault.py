@@ -1,11 +1,12 @@
-"""The keychain: session JWTs and auto-token secrets in the OS keychain, with deadlines.
+"""The keychain: sessions and auto-token secrets in the OS keychain, with deadlines.
 
 Item format — a contract: the credential helper finds these items directly over Secret
 Service, without keyring, so do not change it lightly:
 
 * keyring service ``SERVICE`` = ``"hubtokens"``;
 * keyring username ``vault_key(kind, hub_url, account)`` = ``f"{kind}:{account}@{hub_url}"``,
-  kind ``"session"`` or ``"auto-token"``, hub_url without a trailing slash, for example
+  kind ``"session"`` (a password sign-in's session JWT), ``"refresh-token"`` (a web sign-in's)
+  or ``"auto-token"``, hub_url without a trailing slash, for example
   ``auto-token:alice@https://hub.docker.com``;
 * on Secret Service the item carries the attributes ``service=hubtokens`` and
   ``username=<key>`` (keyring's default scheme, which the vault enforces) and the secret is
@@ -38,7 +39,7 @@ __all__ = ["KINDS", "SERVICE", "InvalidSecret", "Vault", "VaultDiagnostics", "va
 T = TypeVar("T")
 
 SERVICE = "hubtokens"
-KINDS = ("session", "auto-token")
+KINDS = ("session", "refresh-token", "auto-token")
 MAX_SECRET_BYTES = 16 * 1024
 
 # How long the worker waits on an unlock prompt that a person may be reading; callers have
@@ -105,7 +106,7 @@ def vault_key(kind: str, hub_url: str, account: str) -> str:
 
 
 class Vault:
-    """Session JWTs and auto-token secrets in the OS keychain."""
+    """Sessions (JWTs, refresh tokens) and auto-token secrets in the OS keychain."""
 
     def __init__(self, backend: KeyringBackend | None = None, *, deadline: float = 3.0) -> None:
         if not deadline > 0:
@@ -130,6 +131,17 @@ class Vault:
 
     def delete_session(self, hub_url: str, account: str) -> None:
         self._delete(vault_key("session", hub_url, account))
+
+    def get_refresh_token(self, hub_url: str, account: str) -> Secret | None:
+        """A web sign-in's refresh token: what keeps its session (the access token it renews
+        lives in memory only)."""
+        return self._get(vault_key("refresh-token", hub_url, account))
+
+    def put_refresh_token(self, hub_url: str, account: str, token: Secret) -> None:
+        self._put(vault_key("refresh-token", hub_url, account), token)
+
+    def delete_refresh_token(self, hub_url: str, account: str) -> None:
+        self._delete(vault_key("refresh-token", hub_url, account))
 
     def get_auto_token(self, hub_url: str, account: str) -> Secret | None:
         return self._get(vault_key("auto-token", hub_url, account))

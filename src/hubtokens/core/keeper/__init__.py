@@ -1,19 +1,24 @@
-"""The keeper: sign-in and the auto-token lifecycle (DESIGN.md "The keeper")."""
+"""The keeper: sign-in and the auto-token lifecycle (docs/DESIGN.md "The keeper")."""
 
-from hubtokens.core.keeper.keeper import (
+from hubtokens.core.keeper.keeper import HubApi, Keeper, VaultApi
+from hubtokens.core.keeper.lock import KeeperBusy, KeeperLock
+from hubtokens.core.keeper.reports import (
+    AUTO_TOKEN_LIMIT,
     CHECK_INTERVAL,
+    DISPLACE_COMMAND,
     AccountStatus,
-    Keeper,
     ReconcileReport,
     Recreation,
     SignInResult,
     SignOutResult,
 )
-from hubtokens.core.keeper.lock import KeeperBusy, KeeperLock
 
 __all__ = [
+    "AUTO_TOKEN_LIMIT",
     "CHECK_INTERVAL",
+    "DISPLACE_COMMAND",
     "AccountStatus",
+    "HubApi",
     "Keeper",
     "KeeperBusy",
     "KeeperLock",
@@ -21,4 +26,5 @@ __all__ = [
     "Recreation",
     "SignInResult",
     "SignOutResult",
+    "VaultApi",
 ]

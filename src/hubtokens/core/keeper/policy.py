@@ -29,9 +29,13 @@ class Observation(Enum):
     INACTIVE = "inactive"  # someone deactivated it
     EXPIRED = "expired"
     MISSING = "missing"  # 404 for our uuid: proof it was deleted
+    # Missing, and five auto-generated tokens newer than ours on the account: Docker's limit of
+    # 5 let a sign-in on another device displace it.
+    DISPLACED = "displaced"
     NONE_RECORDED = "none-recorded"  # we never created one (first sign-in)
     SESSION_EXPIRED = "session-expired"  # our session's exp passed, or there is none
     SESSION_REJECTED = "session-rejected"  # a confirmed 401/403 on the management session
+    SESSION_ENDED = "session-ended"  # the sign-in service refused the web session's refresh
     UNREACHABLE = "unreachable"  # network error, timeout, 5xx, garbage
     RATE_LIMITED = "rate-limited"  # 429
     NOT_CHECKED = "not-checked"  # the keychain failed first, so the hub was not asked
@@ -49,6 +53,7 @@ class Verdict(Enum):
     WAIT_FOR_BUDGET = "wait-for-budget"
     BACK_OFF = "back-off"
     REPORT_INACTIVE = "inactive"
+    REPORT_DISPLACED = "displaced"  # recreating would displace another device's token
     PAUSE_SESSION = "session-expired"
     OFFLINE = "offline"
     KEYCHAIN_UNAVAILABLE = "keychain-unavailable"
@@ -59,6 +64,7 @@ class CreateReason(Enum):
     DELETED_ON_HUB = "deleted-on-hub"
     SECRET_LOST = "secret-lost"
     EXPIRED = "expired"
+    DISPLACED = "displaced"  # a person chose to take a slot back from another device
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +107,7 @@ _CREATE_ON = {
     Observation.NONE_RECORDED: CreateReason.FIRST,
     Observation.MISSING: CreateReason.DELETED_ON_HUB,
     Observation.EXPIRED: CreateReason.EXPIRED,
+    Observation.DISPLACED: CreateReason.DISPLACED,
 }
 
 
@@ -112,11 +119,14 @@ def decide(
     now: datetime,
     retry_at: datetime | None = None,
     explicit: bool = False,
+    displace: bool = False,
 ) -> Action:
     """Choose what to do. ``explicit`` marks a person's own request (sign-in, ``sync --now``,
     Sync now): it is not a loop, so the creation budget (which exists to stop automatic
     recreation from looping) does not apply, but the hub's ``Retry-After`` still does. Its
-    attempt is still counted."""
+    attempt is still counted. ``displace``: the person chose to recreate a displaced token,
+    knowing it displaces another device's; nothing else ever does (the devices would take
+    turns for ever)."""
     if secret is SecretState.UNAVAILABLE or observation is Observation.NOT_CHECKED:
         # Never create what we could not store: it would be an orphan on the hub.
         return Action(Verdict.KEYCHAIN_UNAVAILABLE)
@@ -124,12 +134,19 @@ def decide(
         # A Retry-After already in the past (0 s, a skewed clock) means "now", never earlier.
         until = now + DEFAULT_BACKOFF if retry_at is None else max(retry_at, now)
         return Action(Verdict.BACK_OFF, until=until)
-    if observation in (Observation.SESSION_EXPIRED, Observation.SESSION_REJECTED):
+    if observation in (
+        Observation.SESSION_EXPIRED,
+        Observation.SESSION_REJECTED,
+        Observation.SESSION_ENDED,
+    ):
         return Action(Verdict.PAUSE_SESSION)
     if observation is Observation.UNREACHABLE:
         return Action(Verdict.OFFLINE)
     if observation is Observation.INACTIVE:
         return Action(Verdict.REPORT_INACTIVE)
+
+    if observation is Observation.DISPLACED and not displace:
+        return Action(Verdict.REPORT_DISPLACED)
 
     if observation is Observation.PRESENT:
         if secret is SecretState.PRESENT:
