@@ -16,6 +16,7 @@ import pytest
 
 from hubtokens.localhub import totp
 from hubtokens.localhub.program import default_data_dir, main
+from tests.fixtures.signin import start_device_sign_in
 from tests.localhub.client import HubClient
 
 PROGRAM = [sys.executable, "-m", "hubtokens.localhub"]
@@ -56,6 +57,10 @@ def test_serve_demo_answers_and_stops_cleanly(env: dict[str, str], stop: signal.
         assert proc.stdout is not None
         hint = proc.stdout.readline()
         assert "demo" in hint and f"--hub {url}" in hint and "--password-stdin" in hint
+        sign_in_service = proc.stdout.readline()
+        assert f"{url}/activate" in sign_in_service
+        started = start_device_sign_in(url)
+        assert started["verification_uri"] == f"{url}/activate"
         client = HubClient(url)
         session = client.login("demo", "demo-password")
         assert client.call("GET", "/v2/access-tokens", token=session).json()["count"] >= 10

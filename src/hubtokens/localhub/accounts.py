@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from hubtokens.localhub import jwt, totp
 from hubtokens.localhub.credentials import hash_password, hash_pat, looks_like_pat, verify_password
@@ -22,6 +23,7 @@ SECOND_FACTOR_DETAIL = "Require secondary authentication on MFA enabled account"
 BAD_CREDENTIALS = "Incorrect authentication credentials"
 LOGIN_2FA_LIFETIME = timedelta(minutes=5)
 _SCHEMES = ("bearer", "jwt")
+OAUTH_SOURCE = "docker_oauth"
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,9 @@ class Principal:
     """An authenticated caller and what they proved it with."""
 
     user: User
-    source: str  # "docker_pat|<pat uuid>" or "docker_password|<user uuid>"
+    # "docker_pat|<pat uuid>", "docker_password|<user uuid>" or, for a session of the
+    # sign-in service (localhub.oauth), "docker_oauth|<session id>"
+    source: str
 
     @property
     def via_pat(self) -> bool:
@@ -39,6 +43,12 @@ class Principal:
     def pat_uuid(self) -> str | None:
         """The PAT the caller proved themselves with, if it was one."""
         return self.source.partition("|")[2] if self.via_pat else None
+
+    @property
+    def web_session_id(self) -> str | None:
+        """The sign-in service's session the caller's access token belongs to, if any."""
+        kind, _, session_id = self.source.partition("|")
+        return session_id if kind == OAUTH_SOURCE else None
 
 
 class AuthFailed(Exception):
@@ -54,9 +64,15 @@ class SecondFactorRequired(Exception):
 
 
 class Accounts:
-    def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Callable[[], datetime],
+        web_session_live: Callable[[str], bool] = lambda session_id: False,
+    ) -> None:
         self._store = store
         self._clock = clock
+        self._web_session_live = web_session_live
         self._key = store.signing_key()
         self._pending_lock = threading.Lock()
         self._pending_2fa: dict[str, tuple[str, datetime]] = {}  # token -> (user uuid, expiry)
@@ -114,6 +130,10 @@ class Accounts:
             del self._pending_2fa[login_2fa_token]  # single use
         return Principal(user, f"docker_password|{user.uuid}")
 
+    def sign(self, claims: dict[str, Any]) -> str:
+        """A JWT signed with the hub's key (also for the sign-in service's tokens)."""
+        return jwt.encode(claims, self._key)
+
     def issue(self, principal: Principal, lifetime: timedelta) -> str:
         now = self._clock()
         claims = {
@@ -130,7 +150,7 @@ class Accounts:
                 "source": principal.source,
             },
         }
-        return jwt.encode(claims, self._key)
+        return self.sign(claims)
 
     def authenticate(self, authorization: str | None) -> Principal:
         """The caller behind an ``Authorization: Bearer|JWT <jwt>`` header."""
@@ -144,11 +164,18 @@ class Accounts:
         except jwt.JwtError as exc:
             raise AuthFailed(f"Invalid token: {exc}") from exc
         hub_claim = claims.get(HUB_CLAIM)
-        if claims.get("iss") != ISSUER or claims.get("aud") != AUDIENCE:
-            raise AuthFailed("Invalid token: wrong issuer or audience")
         if not isinstance(hub_claim, dict) or not isinstance(hub_claim.get("source"), str):
             raise AuthFailed("Invalid token: missing claims")
+        # The sign-in service's tokens name it as issuer ("{tenant}/", the URL the device
+        # used); the signature with this hub's key is what proves them.
+        web = hub_claim["source"].startswith(OAUTH_SOURCE + "|")
+        if (not web and claims.get("iss") != ISSUER) or claims.get("aud") != AUDIENCE:
+            raise AuthFailed("Invalid token: wrong issuer or audience")
         user = self._store.user_by_uuid(str(claims.get("sub")))
         if user is None:
             raise AuthFailed("Invalid token: unknown user")
-        return Principal(user, hub_claim["source"])
+        principal = Principal(user, hub_claim["source"])
+        session_id = principal.web_session_id
+        if session_id is not None and not self._web_session_live(session_id):
+            raise AuthFailed("Invalid token: the sign-in session has ended")
+        return principal

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 
@@ -45,12 +46,14 @@ class HubApp:
         router: Router,
         faults: FaultPlan,
         log: RequestLog,
+        housekeeping: Callable[[], None] = lambda: None,
     ) -> None:
         self._config = config
         self._accounts = accounts
         self._router = router
         self._faults = faults
         self._log = log
+        self._housekeeping = housekeeping  # before each request: e.g. end expired sessions
         self._requests = RateLimiter(config.requests_per_minute, timedelta(minutes=1), config.clock)
         self._creates = RateLimiter(config.creates_per_hour, timedelta(hours=1), config.clock)
 
@@ -65,6 +68,7 @@ class HubApp:
         return reply
 
     def _handle(self, request: Request) -> Reply:
+        self._housekeeping()
         quota = self._spend_budget(request)
         if not quota.allowed:
             reply = self._too_many((quota.reset_at - self._config.clock()).total_seconds())

@@ -32,6 +32,14 @@ class HubConfig:
     allow_remote: bool = False
     session_lifetime: timedelta = timedelta(days=30)
     auth_token_lifetime: timedelta = timedelta(minutes=10)
+    # The sign-in service (OAuth 2.0 device authorization, RFC 8628), as login.docker.com.
+    device_code_lifetime: timedelta = timedelta(seconds=900)  # the answer's expires_in
+    device_poll_interval: timedelta = timedelta(seconds=5)  # the answer's interval
+    oauth_access_token_lifetime: timedelta = timedelta(minutes=15)
+    # A web session (one refresh-token family) ends after this long, or when unused this long
+    # (Docker Desktop: 90 days, or 30 days of inactivity).
+    oauth_session_lifetime: timedelta = timedelta(days=90)
+    oauth_session_idle: timedelta = timedelta(days=30)
     requests_per_minute: int = 600
     creates_per_hour: int = 30
     retry_after_style: str = "seconds"
@@ -53,5 +61,14 @@ class HubConfig:
             )
         if self.requests_per_minute < 1 or self.creates_per_hour < 1:
             raise ValueError("requests_per_minute and creates_per_hour must be at least 1")
-        if self.session_lifetime <= timedelta(0) or self.auth_token_lifetime <= timedelta(0):
-            raise ValueError("token lifetimes must be positive")
+        lifetimes = (
+            self.session_lifetime,
+            self.auth_token_lifetime,
+            self.device_code_lifetime,
+            self.device_poll_interval,
+            self.oauth_access_token_lifetime,
+            self.oauth_session_lifetime,
+            self.oauth_session_idle,
+        )
+        if any(lifetime <= timedelta(0) for lifetime in lifetimes):
+            raise ValueError("token lifetimes and the poll interval must be positive")

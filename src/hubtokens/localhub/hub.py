@@ -18,6 +18,7 @@ from hubtokens.localhub.faults import Fault, FaultPlan
 from hubtokens.localhub.handlers.access_tokens import AccessTokenHandlers
 from hubtokens.localhub.handlers.login import LoginHandlers
 from hubtokens.localhub.handlers.registry_token import RegistryTokenHandlers
+from hubtokens.localhub.oauth.service import SignInService
 from hubtokens.localhub.pats import NewToken, mint
 from hubtokens.localhub.registry_auth import RegistryAuth, write_registry_auth
 from hubtokens.localhub.routes import Router, build_routes
@@ -33,7 +34,8 @@ class LocalHub:
     def __init__(self, config: HubConfig | None = None) -> None:
         self.config = config or HubConfig()
         self._store = Store(self.config.data_dir)
-        self._accounts = Accounts(self._store, self.config.clock)
+        self._sign_in = SignInService(self.config, self._store)
+        self._accounts = Accounts(self._store, self.config.clock, self._sign_in.sessions.is_live)
         self._faults = FaultPlan(self.config.seed)
         self._log = RequestLog()
         login = LoginHandlers(
@@ -46,8 +48,17 @@ class LocalHub:
         registry = RegistryTokenHandlers(
             self._store, self._accounts, self.config.clock, self.registry_signer
         )
-        router = Router(build_routes(login, tokens, registry))
-        self._app = HubApp(self.config, self._accounts, router, self._faults, self._log)
+        router = Router(
+            self._sign_in.routes(self._accounts) + build_routes(login, tokens, registry)
+        )
+        self._app = HubApp(
+            self.config,
+            self._accounts,
+            router,
+            self._faults,
+            self._log,
+            housekeeping=self._sign_in.sessions.sweep,
+        )
         self._service: HttpService | None = None
         self._closed = False
 
@@ -136,6 +147,14 @@ class LocalHub:
     def repositories(self) -> dict[str, bool]:
         """Every repository the hub knows of, name -> public."""
         return self._store.repositories()
+
+    # -- the sign-in service ----------------------------------------------------------------
+
+    def decide_device(self, user_code: str, username: str, approve: bool = True) -> None:
+        """Approve (or deny) a device's sign-in as ``username`` would on /activate; raises
+        KeyError when the code is not waiting for a decision (unknown, used or expired)."""
+        if not self._sign_in.grants.decide(user_code, self._user(username).uuid, approve):
+            raise KeyError(f"no device sign-in is waiting under {user_code!r}")
 
     # -- direct token helpers ---------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import parse_qs
 
 JSON_TYPE = "application/json"
 HTML_TYPE = "text/html; charset=utf-8"
@@ -23,6 +24,7 @@ class Request:
     authorization: str | None
     user_agent: str
     body: bytes
+    cookie: str = ""  # the Cookie header: only the /activate pages use one
 
     def json_body(self) -> Any:
         """The parsed body; a malformed one is the client's error, answered with 400."""
@@ -30,6 +32,11 @@ class Request:
             return json.loads(self.body)
         except ValueError as exc:
             raise ApiError(bad_request({}, f"Malformed JSON body: {exc}")) from exc
+
+    def form(self) -> dict[str, str]:
+        """An ``application/x-www-form-urlencoded`` body; of a repeated field, the last."""
+        fields = parse_qs(self.body.decode("utf-8", errors="replace"), keep_blank_values=True)
+        return {name: values[-1] for name, values in fields.items()}
 
 
 @dataclass(frozen=True)

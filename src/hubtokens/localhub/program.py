@@ -128,6 +128,11 @@ def _serve(args: argparse.Namespace) -> int:
                 f"docker-registry auth section: {auth.config_path}",
                 flush=True,
             )
+        print(
+            f"Sign-in service (OAuth device authorization, as login.docker.com): {hub.url}; "
+            f"devices are approved at {hub.url}/activate",
+            flush=True,
+        )
         stop.wait()
     finally:
         hub.stop()

@@ -15,6 +15,9 @@ from hubtokens.localhub.messages import ApiError, Reply, Request, error, json_re
 Handler = Callable[[Request, dict[str, str]], Reply]
 
 ACCESS_TOKENS_PATH = "/v2/access-tokens"
+DESKTOP_GENERATE_PATH = ACCESS_TOKENS_PATH + "/desktop-generate"
+# Both make a token, so both draw on the token-creation budget.
+_TOKEN_CREATION_PATHS = (ACCESS_TOKENS_PATH, DESKTOP_GENERATE_PATH)
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,7 @@ class Route:
     methods: dict[str, Handler]
 
 
-def _path(template: str) -> re.Pattern[str]:
+def path_pattern(template: str) -> re.Pattern[str]:
     """A path with ``{name}`` segments; a trailing slash is optional, as on the Hub."""
     regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
     return re.compile(regex + "/?")
@@ -33,21 +36,21 @@ def build_routes(
     login: LoginHandlers, tokens: AccessTokenHandlers, registry: RegistryTokenHandlers
 ) -> list[Route]:
     return [
-        Route(_path("/v2/users/login"), {"POST": login.login}),
-        Route(_path("/v2/users/2fa-login"), {"POST": login.second_factor}),
-        Route(_path("/v2/auth/token"), {"POST": login.auth_token}),
-        Route(_path(ACCESS_TOKENS_PATH), {"GET": tokens.list_tokens, "POST": tokens.create}),
+        Route(path_pattern("/v2/users/login"), {"POST": login.login}),
+        Route(path_pattern("/v2/users/2fa-login"), {"POST": login.second_factor}),
+        Route(path_pattern("/v2/auth/token"), {"POST": login.auth_token}),
+        Route(path_pattern(ACCESS_TOKENS_PATH), {"GET": tokens.list_tokens, "POST": tokens.create}),
         Route(
-            _path(ACCESS_TOKENS_PATH + "/{uuid}"),
+            path_pattern(ACCESS_TOKENS_PATH + "/{uuid}"),
             {"GET": tokens.get, "PATCH": tokens.patch, "DELETE": tokens.delete},
         ),
         # auth.docker.io's place, served by the same hub: the registry's token realm.
-        Route(_path(TOKEN_PATH), {"GET": registry.token}),
+        Route(path_pattern(TOKEN_PATH), {"GET": registry.token}),
     ]
 
 
 def is_token_creation(request: Request) -> bool:
-    return request.method == "POST" and request.path.rstrip("/") == ACCESS_TOKENS_PATH
+    return request.method == "POST" and request.path.rstrip("/") in _TOKEN_CREATION_PATHS
 
 
 class Router:

@@ -52,6 +52,7 @@ class _Handler(BaseHTTPRequestHandler):
             authorization=self.headers.get("Authorization"),
             user_agent=self.headers.get("User-Agent", ""),
             body=self.rfile.read(length),
+            cookie=self.headers.get("Cookie", ""),
         )
         self._send(self.server.app.handle(request))
 
