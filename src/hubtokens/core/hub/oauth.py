@@ -228,8 +228,8 @@ class SignInService:
             except (_SlowDown, RateLimited):
                 interval += SLOW_DOWN_SECONDS
                 log.info("the sign-in service asked to slow down: polling every %gs", interval)
-                continue
-            unreachable = None
+                tokens = None
+            unreachable = None  # it answered
             if tokens is None:
                 continue
             if cancelled.is_set():
