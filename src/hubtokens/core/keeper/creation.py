@@ -119,13 +119,15 @@ class Creation:
         web = record.sign_in == "web"
         # 1. Remember the intent before anything reaches the hub.
         assert action.reason is not None
+        interrupted = record  # its pending create, if any, names what a killed run left
         pending = PendingCreate(self._parts.label, now, reason=action.reason.value)
         record = replace(record, pending_create=pending)
         self._parts.records.save(record)
         # 2. One token per device: remove the old ones we can no longer use. A web create also
         # notes what the account holds, to tell the Hub's new token apart after a crash.
-        with _hub_errors(record, now, "cannot reach the hub to check old tokens"):
-            deleted = self._recovery.delete_strays(record, session, keep=None)
+        # (Failing here, nothing was created: the interrupted run's note is what stays.)
+        with _hub_errors(interrupted, now, "cannot reach the hub to check old tokens"):
+            deleted = self._recovery.delete_strays(interrupted, session, keep=None)
             if web:
                 known = tuple(t.uuid for t in client.list_tokens(session))
                 pending = replace(pending, known_before=known)
