@@ -16,12 +16,14 @@ from hubtokens.core.hub.client import HubClient
 from hubtokens.core.keeper import Keeper
 from hubtokens.core.vault import Vault
 from hubtokens.gui.autostart import XdgAutostart
+from hubtokens.gui.browser import UrlOpener
 from hubtokens.gui.clipboard import ClipboardGuard
 from hubtokens.gui.controllers.docker import DockerSetup
 from hubtokens.gui.controllers.session import SyncTimings
 from hubtokens.gui.notifications import Notification
 from hubtokens.gui.shell import AppTimings, HubTokensApp, TokenWindowFactory
 from hubtokens.gui.tasks import TaskRunner
+from hubtokens.gui.views.token_prompts import TokenPrompts
 
 WAIT_MS = 15_000
 
@@ -46,6 +48,11 @@ class FakeTokenWindow(QObject):
     def close(self) -> bool:
         self.calls.append("close")
         return True
+
+
+def refuse_to_open(url: str) -> bool:
+    """No test launches a browser unless it asks for one."""
+    return False
 
 
 @dataclass
@@ -103,6 +110,8 @@ def apps(
         tray_wait_ms: int = 0,
         sync: SyncTimings | None = None,
         token_windows: TokenWindowFactory | None = None,  # None: FakeTokenWindow
+        open_url: UrlOpener = refuse_to_open,
+        prompts: TokenPrompts | None = None,
     ) -> HubTokensApp:
         app = HubTokensApp(
             runner=task_runner,
@@ -118,6 +127,8 @@ def apps(
             timings=AppTimings(
                 sync=sync or SyncTimings(), tray_wait_ms=tray_wait_ms, tray_poll_ms=20
             ),
+            open_url=open_url,
+            prompts=prompts,
         )
         qtbot.addWidget(app.window)
         made.append(app)

@@ -22,6 +22,7 @@ from hubtokens.core.secret import Secret
 from hubtokens.core.settings import SettingsStore
 from hubtokens.core.vault import Vault
 from hubtokens.gui.clipboard import ClipboardGuard
+from hubtokens.gui.controllers.session import SessionController
 from hubtokens.gui.pyside_fixes import guard_against_emit_leak
 from hubtokens.gui.tasks import TaskRunner
 from hubtokens.localhub import LocalHub
@@ -116,6 +117,18 @@ def demo_keeper(keeper: Keeper, local_hub: LocalHub, hub_url: str) -> Keeper:
     result = keeper.sign_in(hub_url, demo.username, Secret(demo.password))
     assert isinstance(result, SignInResult)
     return keeper
+
+
+@pytest.fixture
+def session(
+    task_runner: TaskRunner,
+    keeper: Keeper,
+    client_for: Callable[[str], HubClient],
+    clock: Callable[[], datetime],
+    hub_url: str,
+) -> SessionController:
+    """The session controller over ``keeper`` (for the sign-in dialog's tests)."""
+    return SessionController(task_runner, keeper, client_for, hub_url=hub_url, clock=clock)
 
 
 @pytest.fixture

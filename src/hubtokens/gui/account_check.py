@@ -61,6 +61,8 @@ def check_account(
         management_paused=paused,
         expiring=tuple(_expiring_soon(tokens, now)),
         checked_at=now,
+        sign_in=record.sign_in,
+        session_ended=record.session_ended_at is not None,
     )
 
 

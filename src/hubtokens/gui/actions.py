@@ -24,6 +24,8 @@ class AppActions(QObject):
         self.manage = QAction("Manage access tokens…", self)
         self.new_token = QAction("New access token…", self)
         self.sync = QAction("Sync now", self)
+        # Only while the auto token is displaced; asks first, as it costs another device's.
+        self.recreate = QAction("Recreate token…", self)
         self.sign_in = QAction("Sign in…", self)
         self.sign_out = QAction("Sign out", self)
         self.start_at_login = QAction("Start at login", self)
@@ -47,6 +49,8 @@ class AppActions(QObject):
         self.new_token.setEnabled(state.can_manage)
         self.sync.setEnabled(signed_in and not state.syncing)
         self.sync.setText("Syncing…" if state.syncing else "Sync now")
+        self.recreate.setVisible(state.can_recreate)
+        self.recreate.setEnabled(state.can_recreate and not state.syncing)
         self.sign_in.setVisible(state.needs_sign_in)
         self.sign_in.setText("Sign in again…" if signed_in else "Sign in…")
         self.sign_out.setVisible(signed_in)
@@ -61,7 +65,13 @@ class AppActions(QObject):
 
 def status_lines(state: TrayState) -> list[str]:
     """The tray menu's first lines: what the state is, not commands."""
-    lines = (state.account_line, state.token_line, state.notice_line, state.docker_line)
+    lines = (
+        state.account_line,
+        state.session_line,
+        state.token_line,
+        state.notice_line,
+        state.docker_line,
+    )
     return [text for text in lines if text]
 
 
@@ -83,7 +93,7 @@ def fill_menu(
     groups = (
         (actions.copy_login, actions.copy_token, actions.use_docker, actions.sign_docker_in),
         (actions.manage, actions.new_token),
-        (actions.sync, actions.sign_in, actions.sign_out),
+        (actions.sync, actions.recreate, actions.sign_in, actions.sign_out),
         (actions.start_at_login,),
         (actions.quit,),
     )

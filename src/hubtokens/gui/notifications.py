@@ -13,8 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from hubtokens.core.keeper.policy import Verdict
+from hubtokens.core.keeper.reports import AUTO_TOKEN_LIMIT
 from hubtokens.core.timefmt import exact, relative
-from hubtokens.gui.state import EXPIRY_WARNING, AccountCheck, Health, as_sentence, token_deleted
+from hubtokens.gui.state import (
+    EXPIRY_WARNING,
+    SESSION_ENDED_LINE,
+    AccountCheck,
+    Health,
+    as_sentence,
+    token_deleted,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +65,9 @@ def _conditions(check: AccountCheck, now: datetime) -> Iterator[tuple[str, Notif
                 Health.ERROR,
             ),
         )
-    if verdict is Verdict.PAUSE_SESSION:
+    if check.session_ended:
+        yield "session-ended", Notification("Sign in again", f"{SESSION_ENDED_LINE}.", Health.ERROR)
+    elif verdict is Verdict.PAUSE_SESSION:
         yield (
             "session-expired",
             Notification(
@@ -67,7 +77,20 @@ def _conditions(check: AccountCheck, now: datetime) -> Iterator[tuple[str, Notif
                 Health.ERROR,
             ),
         )
-    if token_deleted(check) and check.auto_record is not None:
+    if check.displaced:  # announced again only if it ends (recreated) and comes back
+        yield (
+            "auto-token-displaced",
+            Notification(
+                "Auto token displaced",
+                f"Sign-ins on other devices made {AUTO_TOKEN_LIMIT} newer auto-generated tokens "
+                f"on your account, and Docker Hub keeps at most {AUTO_TOKEN_LIMIT}: this "
+                "device's was deleted, so docker cannot use it. Hub Tokens does not recreate it "
+                "on its own, as that would displace another device's token. Choose "
+                "Recreate token… to make one anyway.",
+                Health.ATTENTION,
+            ),
+        )
+    elif token_deleted(check) and check.auto_record is not None and not check.session_ended:
         yield (
             f"auto-token-deleted:{check.auto_record.uuid}",
             Notification(
@@ -90,6 +113,7 @@ def _conditions(check: AccountCheck, now: datetime) -> Iterator[tuple[str, Notif
     expires = check.session_expires_at
     if (
         check.credential == "auto-token"
+        and check.sign_in != "web"  # its access token lasts minutes and renews itself
         and verdict is not Verdict.PAUSE_SESSION
         and expires is not None
         and now < expires <= now + EXPIRY_WARNING

@@ -1,28 +1,40 @@
 """``--screenshots DIR``: pictures of every part of the app, made by the app itself.
 
 It waits for the start (with ``--demo``: the sign-in and first sync), then saves the tray menu,
-the window, the sign-in dialog (both steps), the access-token window with its data, the
-new-token dialog and the show-once dialog of a token it really creates, plus a sheet of the
-tray icons on light and dark panels, and exits 0 (1 if something did not come up in time).
+the window (and the window of a displaced auto token), the sign-in dialog (the browser sign-in:
+its start, the one-time code while it waits, denied and expired; the password form and its
+two-factor step), the access-token window with its data, the new-token dialog and the show-once
+dialog of a token it really creates, plus a sheet of the tray icons on light and dark panels,
+and exits 0 (1 if something did not come up in time).
+
+The one-time code is a real one from the local hub (never Docker's sign-in service: on another
+hub that picture is left out), and no browser is opened.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import QObject, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QWidget
 
+from hubtokens.core.errors import SignInDenied, SignInExpired
 from hubtokens.core.hub.models import TwoFactorChallenge
+from hubtokens.core.hub.urls import is_loopback
+from hubtokens.core.keeper.policy import Action, Verdict
 from hubtokens.core.secret import Secret
+from hubtokens.gui.actions import AppActions
 from hubtokens.gui.icons import tray_icon
 from hubtokens.gui.shell import HubTokensApp
-from hubtokens.gui.state import Health
+from hubtokens.gui.state import Health, TrayState, tray_state
+from hubtokens.gui.views.home_window import HomeWindow
 from hubtokens.gui.views.new_token_dialog import NewTokenDialog
-from hubtokens.gui.views.sign_in_dialog import SignInDialog
+from hubtokens.gui.views.sign_in_dialog import SignInDialog, Step
 from hubtokens.gui.views.token_window import TokenWindow
 
 logger = logging.getLogger(__name__)
@@ -75,7 +87,37 @@ class ScreenshotTour(QObject):
 
     def _shoot_window(self) -> None:
         self._save(self._app.window, "window")
-        dialog = SignInDialog(self._app.session, hub_url=self._app.session.state.hub_url)
+        displaced = self._displaced_state()
+        if displaced is not None:
+            # The window as a displaced auto token shows it (five sign-ins elsewhere would
+            # make it real): the same window, fed that state.
+            window = HomeWindow(AppActions(self), lambda: displaced)
+            window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            window.show()
+            self._after_settling(lambda: self._shoot_displaced(window))
+        else:
+            self._open_sign_in()
+
+    def _displaced_state(self) -> TrayState | None:
+        state = self._app.session.state
+        check = state.check
+        if check is None or check.credential != "auto-token":
+            return None
+        report = replace(check.report, action=Action(Verdict.REPORT_DISPLACED))
+        return tray_state(
+            replace(state, check=replace(check, report=report, auto_token=None)),
+            check.checked_at,
+            docker=self._app.docker.status,
+        )
+
+    def _shoot_displaced(self, window: HomeWindow) -> None:
+        self._save(window, "window-displaced")
+        window.close()
+        self._open_sign_in()
+
+    def _open_sign_in(self) -> None:
+        hub_url = self._app.session.state.hub_url
+        dialog = SignInDialog(self._app.session, hub_url=hub_url, open_url=lambda _url: True)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.fill(self._app.session.state.account or "demo")
         dialog.show()
@@ -83,6 +125,37 @@ class ScreenshotTour(QObject):
 
     def _shoot_sign_in(self, dialog: SignInDialog) -> None:
         self._save(dialog, "sign-in")
+        if not is_loopback(urlsplit(self._app.session.state.hub_url).hostname or ""):
+            logger.info("screenshots: no one-time code from a hub that is not local")
+            self._shoot_problems(dialog)
+            return
+        dialog.continue_in_browser()  # a real code from the local hub
+        self._wait(
+            "the one-time code",
+            lambda: dialog.step is Step.BROWSER_CODE,
+            lambda: self._after_settling(lambda: self._shoot_browser_code(dialog)),
+        )
+
+    def _shoot_browser_code(self, dialog: SignInDialog) -> None:
+        self._save(dialog, "sign-in-browser-code")
+        self._shoot_problems(dialog)
+
+    def _shoot_problems(self, dialog: SignInDialog) -> None:
+        dialog.show_problem(SignInDenied())  # also stops the waiting
+        self._after_settling(lambda: self._shoot_denied(dialog))
+
+    def _shoot_denied(self, dialog: SignInDialog) -> None:
+        self._save(dialog, "sign-in-denied")
+        dialog.show_problem(SignInExpired())
+        self._after_settling(lambda: self._shoot_expired(dialog))
+
+    def _shoot_expired(self, dialog: SignInDialog) -> None:
+        self._save(dialog, "sign-in-expired")
+        dialog.use_password()
+        self._after_settling(lambda: self._shoot_password(dialog))
+
+    def _shoot_password(self, dialog: SignInDialog) -> None:
+        self._save(dialog, "sign-in-password")
         # The code step as the hub's challenge would open it (the demo account has no 2FA).
         dialog.ask_for_code(TwoFactorChallenge(dialog.username or "demo", Secret("screenshot")))
         self._after_settling(lambda: self._shoot_code_step(dialog))

@@ -14,21 +14,24 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, SignalInstance
 
-from hubtokens.core.keeper import Keeper
+from hubtokens.core.keeper import Keeper, SignInResult
 from hubtokens.core.keeper.keeper import HubApi
+from hubtokens.core.keeper.reports import AUTO_TOKEN_LIMIT
 from hubtokens.core.secret import Secret
 from hubtokens.gui.actions import AppActions
 from hubtokens.gui.autostart import Autostart
+from hubtokens.gui.browser import UrlOpener, open_in_browser
 from hubtokens.gui.clipboard import ClipboardGuard
 from hubtokens.gui.controllers.docker import DockerController, DockerSetup
 from hubtokens.gui.controllers.session import SessionController, SyncTimings
 from hubtokens.gui.messages import describe_error
 from hubtokens.gui.notifications import Notification
-from hubtokens.gui.state import AppState, Health, TrayState, tray_state
+from hubtokens.gui.state import AppState, Health, TrayState, as_sentence, tray_state
 from hubtokens.gui.tasks import TaskHandle, TaskRunner
 from hubtokens.gui.tray import TrayController
 from hubtokens.gui.views.home_window import HomeWindow
 from hubtokens.gui.views.sign_in_dialog import SignInDialog
+from hubtokens.gui.views.token_prompts import MessageBoxPrompts, TokenPrompts
 
 
 class TokenWindowLike(Protocol):
@@ -73,10 +76,14 @@ class HubTokensApp(QObject):
         token_window_factory: TokenWindowFactory,
         docker: DockerSetup,
         timings: AppTimings | None = None,
+        open_url: UrlOpener = open_in_browser,
+        prompts: TokenPrompts | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._clock = clock
+        self._open_url = open_url
+        self._prompts: TokenPrompts = prompts or MessageBoxPrompts()
         self._clipboard = clipboard
         self._autostart = autostart
         self._tray_available = tray_available
@@ -119,6 +126,7 @@ class HubTokensApp(QObject):
         a.manage.triggered.connect(self._on_manage_triggered)
         a.new_token.triggered.connect(self._on_new_token_triggered)
         a.sync.triggered.connect(self.session.sync_now)  # a person asked: no budget wait
+        a.recreate.triggered.connect(self._on_recreate_triggered)
         a.sign_in.triggered.connect(self.open_sign_in)
         a.sign_out.triggered.connect(self._on_sign_out_triggered)
         a.start_at_login.triggered.connect(self._on_start_at_login_triggered)
@@ -157,6 +165,8 @@ class HubTokensApp(QObject):
     def shutdown(self) -> None:
         """Before the process exits: stop answering the helper, take a copied secret back,
         remove the icon."""
+        if self._sign_in_dialog is not None:
+            self._sign_in_dialog.close()  # wakes a browser sign-in that waits
         self.session.stop()
         self.docker.stop()
         self._clipboard.clear_now()
@@ -238,9 +248,16 @@ class HubTokensApp(QObject):
     def open_sign_in(self) -> SignInDialog:
         if self._sign_in_dialog is None:
             parent = self.window if self.window.isVisible() else None
-            dialog = SignInDialog(self.session, hub_url=self.session.state.hub_url, parent=parent)
+            dialog = SignInDialog(
+                self.session,
+                hub_url=self.session.state.hub_url,
+                open_url=self._open_url,
+                clock=self._clock,
+                parent=parent,
+            )
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             dialog.finished.connect(self._on_sign_in_dialog_finished)
+            dialog.signed_in.connect(self._on_signed_in_through_browser)
             if self.session.state.account is not None:  # signing in again
                 dialog.fill(self.session.state.account)
             self._sign_in_dialog = dialog
@@ -251,6 +268,29 @@ class HubTokensApp(QObject):
 
     def _on_sign_in_dialog_finished(self) -> None:
         self._sign_in_dialog = None
+
+    def _on_signed_in_through_browser(self, result: SignInResult) -> None:
+        """The dialog closed at once: say here what the sign-in did."""
+        done = as_sentence(result.report.message) + ". " if result.report is not None else ""
+        self.notify(
+            Notification(
+                f"Signed in as {result.account}",
+                f"{done}docker can use this device's token from now on; the sign-in renews itself.",
+            )
+        )
+
+    def _on_recreate_triggered(self) -> None:
+        confirmed = self._prompts.confirm(
+            self.window,
+            "Recreate this device's auto token?",
+            f"Docker Hub keeps at most {AUTO_TOKEN_LIMIT} auto-generated tokens per account, "
+            "and sign-ins on other devices hold them all. A new one for this device makes "
+            "Docker Hub delete the oldest of them: the device that signed in with it loses "
+            "its token until it is recreated there.",
+            "Recreate token",
+        )
+        if confirmed:
+            self.session.recreate_displaced()
 
     def _on_background_sign_in_failed(self, error: BaseException) -> None:
         self.notify(Notification("Could not sign in", describe_error(error), Health.ERROR))

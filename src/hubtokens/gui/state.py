@@ -15,6 +15,7 @@ from hubtokens.core.hub.models import AccessToken
 from hubtokens.core.hub.urls import DEFAULT_HUB_URL, host_of
 from hubtokens.core.keeper import ReconcileReport
 from hubtokens.core.keeper.policy import CreateReason, Verdict
+from hubtokens.core.keeper.reports import AUTO_TOKEN_LIMIT
 from hubtokens.core.settings import AutoTokenRecord
 from hubtokens.core.timefmt import exact, relative
 
@@ -42,10 +43,17 @@ class AccountCheck:
     management_paused: str | None  # why tokens cannot be managed now, or None
     expiring: tuple[AccessToken, ...]  # active tokens that expire within EXPIRY_WARNING
     checked_at: datetime
+    sign_in: str = "password"  # how the session was made: "password" or "web"
+    session_ended: bool = False  # the sign-in service refused the web session's refresh
 
     @property
     def verdict(self) -> Verdict:
         return self.report.action.verdict
+
+    @property
+    def displaced(self) -> bool:
+        """Newer sign-ins elsewhere took this device's place among Docker's 5 auto tokens."""
+        return self.verdict is Verdict.REPORT_DISPLACED
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +61,7 @@ class AppState:
     hub_url: str
     account: str | None = None  # None: signed out of this hub
     credential: str | None = None
+    sign_in: str | None = None  # "web" or "password", as the keeper recorded the sign-in
     check: AccountCheck | None = None  # None until the first sync after start or sign-in
     syncing: bool = False
     next_sync_at: datetime | None = None  # when the app's timer checks again
@@ -82,12 +91,14 @@ class TrayState:
     tooltip: str
     account_line: str
     token_line: str
+    session_line: str | None = None  # how the session was made, and whether it renews itself
     status_line: str = ""  # where and when: "hub.docker.com · checked 2 min ago"
     notice_line: str | None = None  # a third line: something expires soon, a failed sync
     signed_in: bool = False
     needs_sign_in: bool = True  # "Sign in…" is offered (signed out, or the session expired)
     can_copy: bool = False  # a credential for docker can be copied
     can_manage: bool = False  # tokens can be listed and created
+    can_recreate: bool = False  # the auto token was displaced: "Recreate token…" is offered
     syncing: bool = False
     start_at_login: bool = False
     docker: DockerStatus = DockerStatus()
@@ -117,15 +128,20 @@ def tray_state(
     if health is Health.HEALTHY and notice is not None and state.sync_error is None:
         health = Health.ATTENTION
     check = state.check
-    session_ok = check is None or check.verdict is not Verdict.PAUSE_SESSION
+    session_ok = check is None or (
+        check.verdict is not Verdict.PAUSE_SESSION and not check.session_ended
+    )
     keychain_ok = check is None or check.verdict is not Verdict.KEYCHAIN_UNAVAILABLE
     # A deleted token's secret signs nobody in: copying it would only mislead.
-    token_usable = check is None or not token_deleted(check)
+    token_usable = check is None or not (
+        token_deleted(check) or check.displaced or check.session_ended
+    )
     return TrayState(
         health=health,
         tooltip=f"Hub Tokens · {state.account} · {_HEALTH_WORDS[health]}",
         account_line=f"Signed in as {state.account}",
         token_line=token_line,
+        session_line=_session_line(state),
         status_line=_status_line(state, now),
         notice_line=notice,
         signed_in=True,
@@ -134,11 +150,22 @@ def tray_state(
         can_manage=state.credential == "auto-token"
         and session_ok
         and (check is None or check.management_paused is None),
+        can_recreate=check is not None and check.displaced and session_ok,
         syncing=state.syncing,
         start_at_login=start_at_login,
         docker=docker,
         docker_line=_docker_line(docker),
     )
+
+
+def _session_line(state: AppState) -> str | None:
+    if state.credential != "auto-token":
+        return None  # an access token's sign-in: the token line says what it can do
+    if state.sign_in == "web":
+        return "Signed in through your browser · the sign-in renews itself"
+    if state.sign_in == "password":
+        return "Signed in with a password · sign in again when it expires"
+    return None
 
 
 def _docker_line(docker: DockerStatus) -> str | None:
@@ -187,7 +214,17 @@ _MISSING = {  # why this device has no usable auto token while it waits to make 
     CreateReason.DELETED_ON_HUB: "Auto token deleted on Docker Hub",
     CreateReason.SECRET_LOST: "Auto token missing from the keychain",
     CreateReason.EXPIRED: "Auto token expired",
+    CreateReason.DISPLACED: "Auto token displaced",
 }
+
+SESSION_ENDED_LINE = (
+    "Your Docker sign-in ended, and Docker Hub removed this device's token: sign in again"
+)
+DISPLACED_LINE = (
+    f"Auto token displaced: sign-ins on other devices made {AUTO_TOKEN_LIMIT} newer ones "
+    f"(Docker's limit of {AUTO_TOKEN_LIMIT} per account) · not recreated automatically; "
+    "Recreate token… makes one"
+)
 
 
 def waiting_line(check: AccountCheck, now: datetime) -> str:
@@ -213,12 +250,16 @@ def _token_health(state: AppState, now: datetime) -> tuple[Health, str]:
     deleted = token_deleted(check)
     if verdict is Verdict.KEYCHAIN_UNAVAILABLE:
         return Health.ERROR, "Keychain unavailable · nothing changed until it can be used"
+    if check.session_ended:
+        return Health.ERROR, SESSION_ENDED_LINE
     if verdict is Verdict.PAUSE_SESSION:
         if deleted:
             return Health.ERROR, "Sign-in expired · the auto token was deleted; sign in again"
         return Health.ERROR, "Sign-in expired · docker keeps its token; sign in again to manage"
     if verdict is Verdict.REPORT_INACTIVE:
         return Health.ATTENTION, "Auto token deactivated on Docker Hub · activate it to use it"
+    if check.displaced:
+        return Health.ATTENTION, DISPLACED_LINE
     if verdict is Verdict.WAIT_FOR_BUDGET:
         return Health.ATTENTION, waiting_line(check, now)
     if verdict is Verdict.BACK_OFF:
@@ -260,6 +301,7 @@ def _notice_line(state: AppState, now: datetime) -> str | None:
     expires = check.session_expires_at
     if (
         check.credential == "auto-token"
+        and check.sign_in != "web"  # its access token lasts minutes and renews itself
         and check.verdict is not Verdict.PAUSE_SESSION
         and expires is not None
         and expires - now <= EXPIRY_WARNING

@@ -32,6 +32,11 @@ class CancelToken:
     def cancelled(self) -> bool:
         return self._event.is_set()
 
+    @property
+    def event(self) -> threading.Event:
+        """For work that waits on it, so that cancelling wakes it at once."""
+        return self._event
+
 
 class TaskHandle(QObject):
     """One submitted task. Connect to its signals right after ``submit``: the task starts only
@@ -104,6 +109,15 @@ class TaskRunner(QObject):
             lambda handle: fn(
                 *args, on_progress=handle.progress.emit, cancel=handle.cancel_token, **kwargs
             ),
+        )
+
+    def submit_cancellable(
+        self, name: str, fn: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> TaskHandle:
+        """Like ``submit``; ``fn`` also gets ``cancelled``, a ``threading.Event`` that
+        ``handle.cancel()`` and ``shutdown`` set, for work that waits and must wake at once."""
+        return self._start(
+            name, lambda handle: fn(*args, cancelled=handle.cancel_token.event, **kwargs)
         )
 
     def _start(self, name: str, call: Callable[[TaskHandle], Any]) -> TaskHandle:

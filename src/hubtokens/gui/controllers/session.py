@@ -19,14 +19,21 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from hubtokens.core.errors import HubTokensError, NotSignedIn
 from hubtokens.core.hub.models import TwoFactorChallenge
-from hubtokens.core.keeper import CHECK_INTERVAL, Keeper, SignInResult, SignOutResult
+from hubtokens.core.hub.oauth import DeviceAuthorization
+from hubtokens.core.keeper import (
+    CHECK_INTERVAL,
+    Keeper,
+    ReconcileReport,
+    SignInResult,
+    SignOutResult,
+)
 from hubtokens.core.keeper.keeper import HubApi
 from hubtokens.core.secret import Secret
 from hubtokens.gui.account_check import check_account
 from hubtokens.gui.file_watch import FileWatch
 from hubtokens.gui.messages import describe_error
 from hubtokens.gui.notifications import Notification, notifications_for
-from hubtokens.gui.state import AccountCheck, AppState, Health
+from hubtokens.gui.state import AccountCheck, AppState, Health, as_sentence
 from hubtokens.gui.tasks import TaskHandle, TaskRunner
 
 logger = logging.getLogger(__name__)
@@ -141,6 +148,7 @@ class SessionController(QObject):
             replace(
                 self._state,
                 credential=check.credential,
+                sign_in=check.sign_in,
                 check=check,
                 sync_error=None,
                 unseen_recreation=report.message
@@ -229,17 +237,37 @@ class SessionController(QObject):
         self._follow_sign_in(handle, hub_url)
         return handle
 
-    def _follow_sign_in(self, handle: TaskHandle, hub_url: str) -> None:
-        handle.succeeded.connect(self._on_sign_in_succeeded)
+    def start_web_sign_in(self, hub_url: str) -> TaskHandle:
+        """Result: the ``DeviceAuthorization`` (the code to show, the page to open)."""
+        return self._runner.submit("web sign-in", self._keeper.start_web_sign_in, hub_url)
+
+    def complete_web_sign_in(self, hub_url: str, authorization: DeviceAuthorization) -> TaskHandle:
+        """Result: ``SignInResult`` once the browser approved. ``handle.cancel()`` wakes the
+        waiting at once (the sign-in service is then no longer asked)."""
+        handle = self._runner.submit_cancellable(
+            "web sign-in wait", self._keeper.complete_web_sign_in, hub_url, authorization
+        )
+        self._follow_sign_in(handle, hub_url, sign_in="web")
+        return handle
+
+    def _follow_sign_in(self, handle: TaskHandle, hub_url: str, sign_in: str = "password") -> None:
+        handle.succeeded.connect(partial(self._on_sign_in_succeeded, sign_in))
         handle.finished.connect(partial(self._on_sign_in_finished, handle, hub_url))
 
-    def _on_sign_in_succeeded(self, result: SignInResult | TwoFactorChallenge) -> None:
+    def _on_sign_in_succeeded(
+        self, sign_in: str, result: SignInResult | TwoFactorChallenge
+    ) -> None:
         if isinstance(result, SignInResult):
             self._stop_syncing()
             self._announced = frozenset()
             credential = "pat" if result.with_pat else "auto-token"
             self._set(
-                AppState(hub_url=result.hub_url, account=result.account, credential=credential)
+                AppState(
+                    hub_url=result.hub_url,
+                    account=result.account,
+                    credential=credential,
+                    sign_in=sign_in,
+                )
             )
             self.sync()
 
@@ -257,8 +285,45 @@ class SessionController(QObject):
         if record is None or (hub_url == self._state.hub_url and self._state.signed_in):
             return
         self._stop_syncing()
-        self._set(AppState(hub_url=hub_url, account=record.account, credential=record.credential))
+        self._set(
+            AppState(
+                hub_url=hub_url,
+                account=record.account,
+                credential=record.credential,
+                sign_in=record.sign_in,
+            )
+        )
         self.sync()
+
+    # --- a displaced auto token ---------------------------------------------------------
+
+    def recreate_displaced(self) -> TaskHandle | None:
+        """Make this device's auto token again, although that deletes the oldest other
+        device's (Docker keeps 5): only ever on a person's explicit request."""
+        if not self._state.signed_in:
+            return None
+        handle = self._runner.submit(
+            "recreate", self._keeper.recreate_displaced, self._state.hub_url
+        )
+        handle.succeeded.connect(self._on_recreated)
+        handle.failed.connect(self._on_recreate_failed)
+        handle.finished.connect(self.sync)
+        return handle
+
+    def _on_recreated(self, report: ReconcileReport) -> None:
+        made = report.created is not None
+        self.notified.emit(
+            Notification(
+                "Auto token recreated" if made else "Auto token not recreated",
+                f"{as_sentence(report.message)}.",
+                Health.HEALTHY if made else Health.ATTENTION,
+            )
+        )
+
+    def _on_recreate_failed(self, error: BaseException) -> None:
+        self.notified.emit(
+            Notification("Could not recreate the token", describe_error(error), Health.ERROR)
+        )
 
     def sign_out(self) -> TaskHandle | None:
         if not self._state.signed_in:

@@ -122,6 +122,9 @@ class HomeWindow(QMainWindow):
         self._state_icon.setFixedSize(QSize(48, 48))
         self._account = QLabel()
         self._account.setFont(scaled_font(self.font(), 1.3, bold=True))
+        self._session = QLabel()
+        self._session.setWordWrap(True)
+        self._session.setStyleSheet(NOTE_STYLE)
         self._token = QLabel()
         self._token.setWordWrap(True)
         self._notice = QLabel()
@@ -135,6 +138,7 @@ class HomeWindow(QMainWindow):
         header_texts = QVBoxLayout()
         header_texts.setSpacing(3)
         header_texts.addWidget(self._account)
+        header_texts.addWidget(self._session)
         header_texts.addWidget(self._token)
         header_texts.addWidget(self._notice)
         header_texts.addWidget(self._docker)
@@ -155,7 +159,7 @@ class HomeWindow(QMainWindow):
                     (actions.use_docker, actions.sign_docker_in),
                 ),
             ),
-            ("Account", ((actions.sync, actions.sign_in, actions.sign_out),)),
+            ("Account", ((actions.sync, actions.sign_in, actions.sign_out), (actions.recreate,))),
         )
         row = 0
         for title, section_rows in sections:
@@ -200,6 +204,8 @@ class HomeWindow(QMainWindow):
         self._actions.apply(state)
         self._state_icon.setPixmap(tray_icon(state.health).pixmap(48, 48))
         self._account.setText(state.account_line)
+        self._session.setText(state.session_line or "")
+        self._session.setVisible(bool(state.session_line))
         self._token.setText(state.token_line)
         self._notice.setText(state.notice_line or "")
         self._notice.setVisible(bool(state.notice_line))

@@ -1,19 +1,24 @@
-"""The sign-in dialog: username and password (or an access token), the two-factor code when the
-hub asks for one, and the result, in three steps of one window.
+"""The sign-in dialog. It leads with the browser, as Docker Desktop does: "Continue in browser"
+asks for a one-time code, shows it, opens the sign-in page, and waits until the person approves
+there; the dialog then closes. The second way is the password form: username and password (or
+an access token), the two-factor code when the hub asks for one, and the result.
 
-The work runs as tasks (``SignInService`` returns a ``TaskHandle``); while one runs the dialog is
-busy and Cancel stops waiting. The password leaves the field when the task is submitted: the
-dialog keeps no copy of it.
+The work runs as tasks (``SignInService`` returns a ``TaskHandle``). Cancel (or Escape) while
+the browser sign-in waits wakes the waiting task and closes the dialog at once; while a
+password sign-in runs it stops waiting and keeps the dialog open. The password leaves the field
+when the task is submitted: the dialog keeps no copy of it.
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Protocol
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QFont
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -31,14 +36,27 @@ from PySide6.QtWidgets import (
 
 from hubtokens.core.errors import UsageError
 from hubtokens.core.hub.models import TwoFactorChallenge
+from hubtokens.core.hub.oauth import DeviceAuthorization
 from hubtokens.core.hub.urls import DEFAULT_HUB_URL, normalize_hub_url
 from hubtokens.core.keeper import SignInResult
 from hubtokens.core.secret import Secret
+from hubtokens.gui.browser import UrlOpener, open_in_browser
 from hubtokens.gui.icons import app_icon
 from hubtokens.gui.messages import describe_error
 from hubtokens.gui.state import as_sentence, hub_name
 from hubtokens.gui.tasks import TaskHandle
 from hubtokens.gui.views.style import ERROR_STYLE, NOTE_STYLE, scaled_font
+from hubtokens.gui.views.web_sign_in_pages import (
+    CodePage,
+    NotePage,
+    link_button,
+    problem_words,
+    start_words,
+)
+
+COUNTDOWN_MS = 1000
+_MARGIN = 24
+_CONTENT_WIDTH = 440
 
 
 class SignInService(Protocol):
@@ -50,37 +68,73 @@ class SignInService(Protocol):
         self, hub_url: str, challenge: TwoFactorChallenge, code: str
     ) -> TaskHandle: ...
 
+    def start_web_sign_in(self, hub_url: str) -> TaskHandle: ...
+
+    def complete_web_sign_in(
+        self, hub_url: str, authorization: DeviceAuthorization
+    ) -> TaskHandle: ...
+
 
 class Step(Enum):
-    CREDENTIALS = 0
-    CODE = 1
-    DONE = 2
+    BROWSER = 0  # the lead: "Continue in browser"
+    BROWSER_CODE = 1  # the one-time code, while the browser sign-in waits for approval
+    BROWSER_FAILED = 2  # denied, expired, unreachable: what happened, and Try again
+    CREDENTIALS = 3
+    CODE = 4
+    DONE = 5
+
+
+_BROWSER_STEPS = frozenset({Step.BROWSER, Step.BROWSER_CODE, Step.BROWSER_FAILED})
 
 
 class SignInDialog(QDialog):
     step_changed = Signal(object)  # Step
     failed = Signal(str)  # the inline error now shown
     busy_changed = Signal(bool)
+    signed_in = Signal(object)  # SignInResult of a browser sign-in, just before closing
 
     def __init__(
-        self, service: SignInService, *, hub_url: str, parent: QWidget | None = None
+        self,
+        service: SignInService,
+        *,
+        hub_url: str,
+        open_url: UrlOpener = open_in_browser,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._service = service
         self._hub_url = hub_url
+        self._open_url = open_url
+        self._clock = clock
         self._handle: TaskHandle | None = None
         self._challenge: TwoFactorChallenge | None = None
+        self._authorization: DeviceAuthorization | None = None
+        self._problem_title = ""
         self.setWindowTitle("Sign in · Hub Tokens")
         self.setWindowIcon(app_icon())
-        self.setMinimumWidth(440)
+        self.setFixedWidth(_CONTENT_WIDTH + 2 * _MARGIN)
+        self._countdown = QTimer(self)
+        self._countdown.setInterval(COUNTDOWN_MS)
+        self._countdown.timeout.connect(self._show_time_left)
 
         self._title = QLabel()
         self._title.setFont(scaled_font(self.font(), 1.35, bold=True))
         self._subtitle = QLabel()
         self._subtitle.setWordWrap(True)
         self._subtitle.setStyleSheet(NOTE_STYLE)
+        self._start_page = NotePage("How signing in through the browser works")
+        self._start_page.password_link.clicked.connect(self.use_password)
+        self._browser_code = CodePage()
+        self._browser_code.copy_button.clicked.connect(self._on_copy_code_clicked)
+        self._browser_code.reopen_link.clicked.connect(self._on_reopen_clicked)
+        self._problem_page = NotePage("What happened")
+        self._problem_page.password_link.clicked.connect(self.use_password)
         self._stack = QStackedWidget()
-        self._stack.addWidget(self._credentials_page(hub_url))
+        self._stack.addWidget(self._start_page)
+        self._stack.addWidget(self._browser_code)
+        self._stack.addWidget(self._problem_page)
+        self._stack.addWidget(self._credentials_page())
         self._stack.addWidget(self._code_page())
         self._stack.addWidget(self._done_page())
         self._error = QLabel()
@@ -105,6 +159,7 @@ class SignInDialog(QDialog):
         self._buttons = QDialogButtonBox()
         self._primary = self._buttons.addButton("Sign in", QDialogButtonBox.ButtonRole.AcceptRole)
         self._cancel = self._buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self._cancel.setAccessibleName("Cancel the sign-in")
         self._primary.setDefault(True)
         self._buttons.accepted.connect(self._on_primary_clicked)
         self._buttons.rejected.connect(self.reject)
@@ -122,39 +177,33 @@ class SignInDialog(QDialog):
         header.addLayout(titles, 1)
 
         root = QVBoxLayout(self)
-        root.setContentsMargins(24, 22, 24, 18)
+        root.setContentsMargins(_MARGIN, 22, _MARGIN, 18)
         root.setSpacing(16)
         root.addLayout(header)
         root.addWidget(self._stack)
+        root.addWidget(self._hub_box(hub_url))
         root.addWidget(self._error)
         root.addWidget(self._busy_row)
         root.addWidget(self._buttons)
-        self._show_step(Step.CREDENTIALS)
+        self._show_step(Step.BROWSER)
         self._update_primary()
 
     # --- pages --------------------------------------------------------------------------
 
-    def _credentials_page(self, hub_url: str) -> QWidget:
-        self._username = QLineEdit()
-        self._username.setPlaceholderText("Docker ID")
-        self._password = QLineEdit()
-        self._password.setEchoMode(QLineEdit.EchoMode.Password)
-        self._password.setPlaceholderText("Password")
-        pat_note = QLabel(
-            "An access token signs docker in, but cannot create or manage tokens: "
-            "sign in with your password for that."
-        )
-        pat_note.setWordWrap(True)
-        pat_note.setStyleSheet(NOTE_STYLE)
+    def _hub_box(self, hub_url: str) -> QWidget:
+        """Which hub to sign in to, under "Advanced": shared by both ways of signing in."""
         self._advanced = QToolButton()
         self._advanced.setText("Advanced")
         self._advanced.setCheckable(True)
         self._advanced.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self._advanced.setAutoRaise(True)
         self._advanced.setStyleSheet("QToolButton { border: none; padding: 2px 0; }")
+        self._advanced.setAccessibleName("Advanced: which hub to sign in to")
         self._hub = QLineEdit(hub_url)
         self._hub.setPlaceholderText(DEFAULT_HUB_URL)
+        self._hub.setAccessibleName("Hub URL")
         hub_label = QLabel("Hub URL")
+        hub_label.setBuddy(self._hub)
         self._hub_row = QWidget()
         hub_row = QFormLayout(self._hub_row)
         hub_row.setContentsMargins(0, 0, 0, 0)
@@ -162,7 +211,36 @@ class SignInDialog(QDialog):
         self._advanced.toggled.connect(self._on_advanced_toggled)
         self._advanced.setChecked(hub_url != DEFAULT_HUB_URL)
         self._on_advanced_toggled(self._advanced.isChecked())
-        for field in (self._username, self._password, self._hub):
+        self._hub.textChanged.connect(self._update_primary)
+        self._hub.textChanged.connect(self._on_hub_edited)
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self._advanced, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self._hub_row)
+        self._hub_box_widget = box
+        return box
+
+    def _credentials_page(self) -> QWidget:
+        self._username = QLineEdit()
+        self._username.setPlaceholderText("Docker ID")
+        self._username.setAccessibleName("Username")
+        self._password = QLineEdit()
+        self._password.setEchoMode(QLineEdit.EchoMode.Password)
+        self._password.setPlaceholderText("Password")
+        self._password.setAccessibleName("Password or access token")
+        pat_note = QLabel(
+            "An access token signs docker in, but cannot create or manage tokens: "
+            "sign in with your password for that."
+        )
+        pat_note.setWordWrap(True)
+        pat_note.setStyleSheet(NOTE_STYLE)
+        self._browser_link = link_button(
+            "Continue in browser instead", "Continue in browser instead"
+        )
+        self._browser_link.clicked.connect(self.use_browser)
+        for field in (self._username, self._password):
             field.textChanged.connect(self._update_primary)
 
         page = QWidget()
@@ -173,8 +251,7 @@ class SignInDialog(QDialog):
         form.addRow("Username", self._username)
         form.addRow("Password or access token", self._password)
         form.addRow(pat_note)
-        form.addRow(self._advanced)
-        form.addRow(self._hub_row)
+        form.addRow(self._browser_link)
         return page
 
     def _code_page(self) -> QWidget:
@@ -184,6 +261,7 @@ class SignInDialog(QDialog):
         self._code.setPlaceholderText("123456")
         self._code.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._code.setMaxLength(32)  # a 6-digit code, or a longer recovery code
+        self._code.setAccessibleName("Two-factor code")
         code_font = scaled_font(self.font(), 1.6)
         code_font.setLetterSpacing(QFont.SpacingType.AbsoluteSpacing, 4)
         self._code.setFont(code_font)
@@ -231,9 +309,32 @@ class SignInDialog(QDialog):
     def error_text(self) -> str:
         return self._error.text() if not self._error.isHidden() else ""
 
+    @property
+    def shown_code(self) -> str:
+        """The one-time code on show (empty when none is)."""
+        return self._browser_code.code.text() if self.step is Step.BROWSER_CODE else ""
+
+    @property
+    def problem(self) -> str:
+        """The title of the browser sign-in's failure on show (empty when none is)."""
+        return self._problem_title if self.step is Step.BROWSER_FAILED else ""
+
     def fill(self, username: str) -> None:
+        """For signing in again: the password form (the second way) knows the account."""
         self._username.setText(username)
-        self._password.setFocus()
+
+    def use_password(self) -> None:
+        """The second way: the username and password form."""
+        self._stop_browser_sign_in()
+        self._show_step(Step.CREDENTIALS)
+        (self._password if self._username.text() else self._username).setFocus()
+
+    def use_browser(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._set_busy(None, "")
+        self._show_step(Step.BROWSER)
+        self._primary.setFocus()
 
     def ask_for_code(self, challenge: TwoFactorChallenge) -> None:
         """Show the code step for ``challenge`` (from the hub, via the sign-in task)."""
@@ -246,18 +347,38 @@ class SignInDialog(QDialog):
         self._show_step(Step.CODE)
         self._code.setFocus()
 
+    def show_authorization(self, authorization: DeviceAuthorization, *, opened: bool) -> None:
+        """The code-and-wait step for ``authorization`` (also for the screenshots)."""
+        self._authorization = authorization
+        self._browser_code.show_authorization(authorization, opened=opened)
+        self._show_time_left()
+        self._show_step(Step.BROWSER_CODE)
+        self._countdown.start()
+        self._browser_code.copy_button.setFocus()
+
+    def show_problem(self, error: BaseException) -> None:
+        """The browser sign-in failed with ``error``: say what happened, offer Try again."""
+        self._stop_browser_sign_in()
+        self._problem_title, text = problem_words(error)
+        self._problem_page.text.setText(text)
+        self._show_step(Step.BROWSER_FAILED)
+        self._primary.setFocus()
+
     def reject(self) -> None:
-        """Cancel (or Escape) while busy stops waiting and keeps the dialog open."""
-        if self._handle is not None:
+        """Cancel (or Escape). The browser sign-in stops waiting and the dialog closes at once;
+        a password sign-in that runs stops waiting and the dialog stays open."""
+        if self._handle is not None and self.step not in _BROWSER_STEPS:
             self._handle.cancel()
             self._set_busy(None, "")
             return
+        self._stop_browser_sign_in()
         super().reject()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._handle is not None:
-            self._handle.cancel()
+            self._handle.cancel()  # wakes a waiting browser sign-in at once
             self._set_busy(None, "")
+        self._countdown.stop()
         super().closeEvent(event)
 
     # --- flow ---------------------------------------------------------------------------
@@ -266,23 +387,86 @@ class SignInDialog(QDialog):
         if self._handle is not None:
             return
         step = self.step
-        if step is Step.CREDENTIALS:
+        if step in (Step.BROWSER, Step.BROWSER_FAILED):
+            self._start_browser_sign_in()
+        elif step is Step.CREDENTIALS:
             self._submit_credentials()
         elif step is Step.CODE:
             self._submit_code()
-        else:
+        elif step is Step.DONE:
             self.accept()
+
+    def _read_hub_url(self) -> str | None:
+        """The hub URL as typed, normalized; None (and the error shown) if it is not one."""
+        try:
+            return normalize_hub_url(self._hub.text().strip() or DEFAULT_HUB_URL)
+        except UsageError as exc:
+            self._advanced.setChecked(True)
+            self._show_error(describe_error(exc))
+            self._hub.setFocus()
+            return None
+
+    def continue_in_browser(self) -> None:
+        """Continue in browser (or Try again): ask for a new code, show it, open the page."""
+        if self._handle is None:
+            self._start_browser_sign_in()
+
+    def _start_browser_sign_in(self) -> None:
+        hub_url = self._read_hub_url()
+        if hub_url is None:
+            return
+        self._hub_url = hub_url
+        handle = self._service.start_web_sign_in(hub_url)
+        handle.succeeded.connect(self._on_authorization)
+        handle.failed.connect(self._on_browser_sign_in_failed)
+        self._hide_error()
+        self._set_busy(handle, "Asking for a sign-in code…")
+
+    def _on_authorization(self, authorization: DeviceAuthorization) -> None:
+        self._set_busy(None, "")
+        opened = self._open_url(authorization.verification_uri_complete)
+        self.show_authorization(authorization, opened=opened)
+        handle = self._service.complete_web_sign_in(self._hub_url, authorization)
+        handle.succeeded.connect(self._on_browser_signed_in)
+        handle.failed.connect(self._on_browser_sign_in_failed)
+        self._set_busy(handle, "")
+
+    def _on_browser_signed_in(self, result: SignInResult) -> None:
+        self._set_busy(None, "")
+        self._countdown.stop()
+        self.signed_in.emit(result)
+        self.accept()
+
+    def _on_browser_sign_in_failed(self, error: BaseException) -> None:
+        self._set_busy(None, "")
+        self._countdown.stop()
+        self.show_problem(error)
+
+    def _stop_browser_sign_in(self) -> None:
+        if self._handle is not None and self.step in _BROWSER_STEPS:
+            self._handle.cancel()  # wakes the waiting task at once
+            self._set_busy(None, "")
+        self._countdown.stop()
+
+    def _on_copy_code_clicked(self) -> None:
+        clipboard = QGuiApplication.clipboard()
+        clipboard.setText(self._browser_code.code.text())
+        self._browser_code.copy_button.setText("Copied")
+
+    def _on_reopen_clicked(self) -> None:
+        if self._authorization is not None:
+            self._open_url(self._authorization.verification_uri_complete)
+
+    def _show_time_left(self) -> None:
+        if self._authorization is not None:
+            self._browser_code.show_time_left(self._authorization.expires_at, self._clock())
 
     def _submit_credentials(self) -> None:
         username = self._username.text().strip()
         if not username or not self._password.text():
             return
-        try:
-            hub_url = normalize_hub_url(self._hub.text().strip() or DEFAULT_HUB_URL)
-        except UsageError as exc:
-            self._advanced.setChecked(True)
-            self._show_error(describe_error(exc))
-            self._hub.setFocus()
+        hub_url = self._read_hub_url()
+        if hub_url is None:
             return
         self._hub_url = hub_url
         password = Secret(self._password.text())
@@ -346,32 +530,57 @@ class SignInDialog(QDialog):
             page = self._stack.widget(page_step.value)
             assert page is not None
             page.setSizePolicy(policy, policy)
-        self.adjustSize()
+            # A stack asks its page for a size without the width: wrapped text would be cut.
+            page.setMinimumHeight(
+                max(0, page.heightForWidth(_CONTENT_WIDTH)) if page_step is step else 0
+            )
+        self._hub_box_widget.setVisible(step in (Step.BROWSER, Step.CREDENTIALS))
         self._hide_error()
         hub = hub_name(self._hub_url)
-        if step is Step.CREDENTIALS:
-            self._title.setText(f"Sign in to {hub}")
-            self._subtitle.setText(
-                "Hub Tokens keeps an access token for docker on this device. "
-                "Your password is never stored."
-            )
-            self._primary.setText("Sign in")
-        elif step is Step.CODE:
-            self._title.setText("Two-factor authentication")
-            self._subtitle.setText(f"One more step to sign in to {hub}.")
-            self._primary.setText("Verify")
-        else:
-            self._title.setText(f"Signed in as {account}")
-            self._subtitle.setText(f"On {hub}.")
-            self._primary.setText("Done")
+        self._title.setText(self._title_for(step, hub, account))
+        self._subtitle.setText(self._subtitle_for(step, hub))
+        self._primary.setText(_PRIMARY[step])
+        self._primary.setVisible(step is not Step.BROWSER_CODE)
+        self._primary.setDefault(True)  # hidden while the code is on show: Enter does nothing
         self._cancel.setVisible(step is not Step.DONE)
+        if step is Step.BROWSER:
+            self._start_page.text.setText(start_words(hub))
         self._update_primary()
+        self.adjustSize()
         self.step_changed.emit(step)
+
+    def _title_for(self, step: Step, hub: str, account: str) -> str:
+        if step is Step.BROWSER_CODE:
+            return "Continue in your browser"
+        if step is Step.BROWSER_FAILED:
+            return self._problem_title
+        if step is Step.CODE:
+            return "Two-factor authentication"
+        if step is Step.DONE:
+            return f"Signed in as {account}"
+        return f"Sign in to {hub}"
+
+    def _subtitle_for(self, step: Step, hub: str) -> str:
+        if step is Step.BROWSER_CODE:
+            return f"Approve this device in the browser to sign in to {hub}."
+        if step is Step.BROWSER_FAILED:
+            return f"This device is not signed in to {hub}."
+        if step is Step.CREDENTIALS:
+            return "With the username and password of your account. Your password is never stored."
+        if step is Step.CODE:
+            return f"One more step to sign in to {hub}."
+        if step is Step.DONE:
+            return f"On {hub}."
+        return (
+            "Hub Tokens keeps an access token for docker on this device, and renews "
+            "your sign-in by itself."
+        )
 
     def _set_busy(self, handle: TaskHandle | None, text: str) -> None:
         self._handle = handle
         busy = handle is not None
-        self._stack.setEnabled(not busy)
+        # The code and its Copy button stay usable while the browser sign-in waits.
+        self._stack.setEnabled(not busy or self.step is Step.BROWSER_CODE)
         self._busy_text.setText(text)
         self._busy_row.setVisible(busy)
         self._update_primary()
@@ -399,3 +608,20 @@ class SignInDialog(QDialog):
     def _on_advanced_toggled(self, shown: bool) -> None:
         self._advanced.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
         self._hub_row.setVisible(shown)
+
+    def _on_hub_edited(self) -> None:
+        try:
+            hub_url = normalize_hub_url(self._hub.text().strip() or DEFAULT_HUB_URL)
+        except UsageError:
+            return  # said when it is used
+        self._start_page.text.setText(start_words(hub_name(hub_url)))
+
+
+_PRIMARY = {
+    Step.BROWSER: "Continue in browser",
+    Step.BROWSER_CODE: "",
+    Step.BROWSER_FAILED: "Try again",
+    Step.CREDENTIALS: "Sign in",
+    Step.CODE: "Verify",
+    Step.DONE: "Done",
+}

@@ -1,0 +1,246 @@
+"""The browser sign-in (the device authorization grant) in the sign-in dialog and the app,
+against the real local Hub and its sign-in service. The person's approval in the browser is
+given with ``LocalHub.decide_device``, as /activate records it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QAbstractButton, QLineEdit, QWidget
+from pytestqt.qtbot import QtBot
+
+from hubtokens.gui.controllers.session import SessionController
+from hubtokens.gui.state import tray_state
+from hubtokens.gui.tasks import TaskRunner
+from hubtokens.gui.views.sign_in_dialog import SignInDialog, Step
+from hubtokens.localhub import HubConfig, LocalHub
+from tests.fixtures.localhub import HubClock
+from tests.gui.app_support import AppFactory, notifications, started
+from tests.gui.test_sign_in import closed_port
+
+WAIT_MS = 15_000
+FAST_POLL = timedelta(seconds=1)
+
+
+class RecordingOpener:
+    """Stands in for the system browser: records each page it was asked to open."""
+
+    def __init__(self) -> None:
+        self.opened: list[str] = []
+
+    def __call__(self, url: str) -> bool:
+        self.opened.append(url)
+        return True
+
+
+@pytest.fixture
+def poll_interval() -> timedelta:
+    return FAST_POLL
+
+
+@pytest.fixture
+def local_hub(
+    hub_clock: HubClock, alice_password: str, poll_interval: timedelta
+) -> Iterator[LocalHub]:
+    """The usual hub with alice, its sign-in service polled every ``poll_interval``."""
+    config = HubConfig(clock=hub_clock.now, seed=0, device_poll_interval=poll_interval)
+    with LocalHub(config) as hub:
+        hub.add_user("alice", alice_password)
+        yield hub
+
+
+@pytest.fixture
+def opener() -> RecordingOpener:
+    return RecordingOpener()
+
+
+@pytest.fixture
+def dialog(
+    qtbot: QtBot, session: SessionController, hub_url: str, opener: RecordingOpener
+) -> SignInDialog:
+    dialog = SignInDialog(session, hub_url=hub_url, open_url=opener)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
+def code_in(url: str) -> str:
+    return parse_qs(urlsplit(url).query)["user_code"][0]
+
+
+def continue_in_browser(qtbot: QtBot, dialog: SignInDialog) -> str:
+    """Click Continue in browser (or Try again); returns the code on show."""
+    assert dialog.step in (Step.BROWSER, Step.BROWSER_FAILED)
+    qtbot.mouseClick(dialog._primary, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.step is Step.BROWSER_CODE, timeout=WAIT_MS)
+    return dialog.shown_code
+
+
+def polls(hub: LocalHub) -> int:
+    return sum(1 for _method, path, _status in hub.request_log if path == "/oauth/token")
+
+
+def test_the_dialog_leads_with_the_browser(qtbot: QtBot, dialog: SignInDialog) -> None:
+    assert dialog.step is Step.BROWSER
+    assert dialog._primary.text() == "Continue in browser"
+    assert dialog._primary.isDefault() and dialog._primary.isEnabled()
+    dialog._start_page.password_link.click()
+    assert dialog.step is Step.CREDENTIALS
+    dialog._browser_link.click()
+    assert dialog.step is Step.BROWSER
+
+
+def test_the_code_is_the_hubs_the_page_opens_and_approval_closes_the_dialog(
+    qtbot: QtBot,
+    dialog: SignInDialog,
+    session: SessionController,
+    local_hub: LocalHub,
+    opener: RecordingOpener,
+) -> None:
+    code = continue_in_browser(qtbot, dialog)
+
+    assert len(opener.opened) == 1
+    page = opener.opened[0]
+    assert page.startswith(f"{local_hub.url}/activate?")
+    assert code_in(page) == code  # the page opens with the code on show
+    assert "expires in 1" in dialog._browser_code.time_left.text()  # 15 minutes by default
+    dialog._browser_code.copy_button.click()
+    assert QGuiApplication.clipboard().text() == code
+    assert not session.state.signed_in
+
+    with qtbot.waitSignal(dialog.finished, timeout=WAIT_MS):
+        local_hub.decide_device(code, "alice")  # raises unless the hub waits for this code
+
+    assert not dialog.isVisible()
+    assert session.state.account == "alice" and session.state.sign_in == "web"
+    qtbot.waitUntil(lambda: session.state.check is not None, timeout=WAIT_MS)
+    shown = tray_state(session.state, session.state.check.checked_at)  # type: ignore[union-attr]
+    assert shown.session_line == "Signed in through your browser · the sign-in renews itself"
+    assert shown.notice_line is None  # a 15-minute access token is no "sign-in expires soon"
+    generated = [t for t in local_hub.tokens("alice") if t["generated_by"] != "manual"]
+    assert len(generated) == 1
+
+
+@pytest.mark.parametrize("poll_interval", [timedelta(seconds=60)])
+def test_cancel_wakes_the_waiting_at_once_and_closes(
+    qtbot: QtBot,
+    dialog: SignInDialog,
+    session: SessionController,
+    task_runner: TaskRunner,
+    local_hub: LocalHub,
+) -> None:
+    code = continue_in_browser(qtbot, dialog)
+    assert task_runner.busy  # waiting: its first poll is a minute away
+    started_at = time.monotonic()
+    qtbot.mouseClick(dialog._cancel, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()  # closed at once, without waiting for the task
+
+    qtbot.waitUntil(lambda: not task_runner.busy, timeout=WAIT_MS)
+    assert time.monotonic() - started_at < 10  # woken, not left to sleep out its 60 s
+    asked = polls(local_hub)
+    local_hub.decide_device(code, "alice")  # approved too late: nobody asks any more
+    qtbot.wait(300)
+    assert polls(local_hub) == asked
+    assert not session.state.signed_in
+
+
+def test_escape_while_waiting_closes_the_dialog(
+    qtbot: QtBot, dialog: SignInDialog, task_runner: TaskRunner
+) -> None:
+    continue_in_browser(qtbot, dialog)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+    qtbot.waitUntil(lambda: not task_runner.busy, timeout=WAIT_MS)
+
+
+def test_denied_says_so_and_try_again_makes_a_new_code(
+    qtbot: QtBot,
+    dialog: SignInDialog,
+    session: SessionController,
+    local_hub: LocalHub,
+    opener: RecordingOpener,
+) -> None:
+    first = continue_in_browser(qtbot, dialog)
+    local_hub.decide_device(first, "alice", approve=False)
+    qtbot.waitUntil(lambda: dialog.step is Step.BROWSER_FAILED, timeout=WAIT_MS)
+    assert dialog.problem == "Sign-in denied"
+    assert "denied in the browser" in dialog._problem_page.text.text()
+    assert dialog._primary.text() == "Try again" and dialog._primary.isDefault()
+    assert not session.state.signed_in
+
+    second = continue_in_browser(qtbot, dialog)
+    assert second != first
+    assert [code_in(url) for url in opener.opened] == [first, second]
+    with qtbot.waitSignal(dialog.finished, timeout=WAIT_MS):
+        local_hub.decide_device(second, "alice")
+    assert session.state.account == "alice"
+
+
+def test_an_expired_code_says_so(
+    qtbot: QtBot, dialog: SignInDialog, local_hub: LocalHub, hub_clock: HubClock
+) -> None:
+    continue_in_browser(qtbot, dialog)
+    hub_clock.advance(901)  # past the code's 15 minutes, as the hub counts them
+    qtbot.waitUntil(lambda: dialog.step is Step.BROWSER_FAILED, timeout=WAIT_MS)
+    assert dialog.problem == "The code expired"
+    assert dialog._primary.text() == "Try again"
+
+
+def test_an_unreachable_sign_in_service_says_so(
+    qtbot: QtBot, dialog: SignInDialog, opener: RecordingOpener
+) -> None:
+    dialog._hub.setText(f"http://127.0.0.1:{closed_port()}")
+    qtbot.mouseClick(dialog._primary, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.step is Step.BROWSER_FAILED, timeout=WAIT_MS)
+    assert dialog.problem == "Cannot reach the sign-in service"
+    assert "Check your connection" in dialog._problem_page.text.text()
+    assert opener.opened == []
+    dialog._problem_page.password_link.click()  # the second way stays open
+    assert dialog.step is Step.CREDENTIALS
+
+
+def test_every_control_of_the_browser_steps_has_a_name(
+    qtbot: QtBot, dialog: SignInDialog, local_hub: LocalHub
+) -> None:
+    def unnamed() -> list[str]:
+        missing = []
+        for widget in dialog.findChildren(QWidget):
+            if not widget.isVisible() or not widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+                continue
+            if not isinstance(widget, QAbstractButton | QLineEdit):
+                continue
+            if not (widget.accessibleName() or getattr(widget, "text", lambda: "")()):
+                missing.append(type(widget).__name__)
+        return missing
+
+    assert unnamed() == []
+    continue_in_browser(qtbot, dialog)
+    assert unnamed() == []
+    assert dialog._browser_code.code.accessibleName() == "One-time code"
+    assert dialog.focusWidget() is dialog._browser_code.copy_button  # Space copies the code
+
+
+def test_the_app_signs_in_through_the_browser_and_says_so(
+    qtbot: QtBot, apps: AppFactory, local_hub: LocalHub, opener: RecordingOpener
+) -> None:
+    app = started(qtbot, apps.make(open_url=opener))
+    shown = notifications(app)
+    dialog = app.open_sign_in()
+    code = continue_in_browser(qtbot, dialog)
+    assert code_in(opener.opened[0]) == code
+
+    with qtbot.waitSignal(dialog.finished, timeout=WAIT_MS):
+        local_hub.decide_device(code, "alice")
+    qtbot.waitUntil(lambda: app.session.state.check is not None, timeout=WAIT_MS)
+    state = app.tray_state()
+    assert state.account_line == "Signed in as alice"
+    assert state.session_line == "Signed in through your browser · the sign-in renews itself"
+    assert app.window._session.text() == state.session_line
+    assert [n.title for n in shown][:1] == ["Signed in as alice"]
+    assert "renews itself" in shown[0].message
