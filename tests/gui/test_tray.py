@@ -20,7 +20,9 @@ from hubtokens.core.keeper import ReconcileReport
 from hubtokens.core.keeper.policy import Action, CreateReason, Observation, Verdict
 from hubtokens.core.settings import AutoTokenRecord
 from hubtokens.gui.actions import AppActions
+from hubtokens.gui.notifications import notifications_for
 from hubtokens.gui.state import (
+    SESSION_ENDED_LINE,
     AccountCheck,
     AppState,
     DockerStatus,
@@ -361,3 +363,38 @@ def test_the_tooltip_is_short_and_says_the_state(tray: TrayController, states: S
     states.app = SIGNED_IN
     tray.refresh()
     assert tray.tooltip == "Hub Tokens · demo · all good"
+
+
+def test_a_web_session_says_it_renews_itself_and_never_warns_of_its_expiry() -> None:
+    soon = replace(check(), sign_in="web", session_expires_at=NOW + timedelta(minutes=10))
+    web = tray_state(replace(SIGNED_IN, sign_in="web", check=soon), NOW)
+    assert web.session_line == "Signed in through your browser · the sign-in renews itself"
+    assert web.notice_line is None
+    assert notifications_for(soon, NOW, frozenset())[0] == []
+    password = tray_state(replace(SIGNED_IN, sign_in="password"), NOW)
+    assert password.session_line == "Signed in with a password · sign in again when it expires"
+    pat = tray_state(replace(SIGNED_IN, credential="pat", sign_in="password"), NOW)
+    assert pat.session_line is None
+
+
+def test_an_ended_web_session_asks_to_sign_in_again_in_plain_words() -> None:
+    ended = replace(check(Verdict.PAUSE_SESSION), sign_in="web", session_ended=True)
+    state = tray_state(replace(SIGNED_IN, sign_in="web", check=ended), NOW)
+    assert state.token_line == SESSION_ENDED_LINE
+    assert state.health is Health.ERROR
+    assert state.needs_sign_in and not state.can_copy and not state.can_recreate
+    shown, keys = notifications_for(ended, NOW, frozenset())
+    assert [(n.title, n.message) for n in shown] == [("Sign in again", f"{SESSION_ENDED_LINE}.")]
+    assert notifications_for(ended, NOW, keys)[0] == []  # said once while it lasts
+
+
+def test_a_displaced_token_shows_recreate_in_the_menu(
+    tray: TrayController, states: States, actions: AppActions
+) -> None:
+    states.app = replace(SIGNED_IN, check=check(Verdict.REPORT_DISPLACED))
+    tray.refresh()
+    assert states.current().health is Health.ATTENTION
+    assert ("Recreate token…", True) in entries(tray.menu)
+    states.app = SIGNED_IN
+    tray.refresh()
+    assert not actions.recreate.isVisible()

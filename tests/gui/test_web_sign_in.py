@@ -4,6 +4,7 @@ given with ``LocalHub.decide_device``, as /activate records it."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -15,14 +16,18 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractButton, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
+from hubtokens.core.keeper import Keeper
+from hubtokens.core.keeper.reports import AUTO_TOKEN_LIMIT
 from hubtokens.gui.controllers.session import SessionController
-from hubtokens.gui.state import tray_state
+from hubtokens.gui.state import DISPLACED_LINE, tray_state
 from hubtokens.gui.tasks import TaskRunner
 from hubtokens.gui.views.sign_in_dialog import SignInDialog, Step
 from hubtokens.localhub import HubConfig, LocalHub
 from tests.fixtures.localhub import HubClock
+from tests.fixtures.signin import desktop_generate, signed_in
 from tests.gui.app_support import AppFactory, notifications, started
 from tests.gui.test_sign_in import closed_port
+from tests.gui.token_support import ScriptedPrompts
 
 WAIT_MS = 15_000
 FAST_POLL = timedelta(seconds=1)
@@ -244,3 +249,60 @@ def test_the_app_signs_in_through_the_browser_and_says_so(
     assert app.window._session.text() == state.session_line
     assert [n.title for n in shown][:1] == ["Signed in as alice"]
     assert "renews itself" in shown[0].message
+
+
+def web_signed_in(keeper: Keeper, hub: LocalHub) -> None:
+    """The keeper signed in as alice through the browser, before the app starts."""
+    authorization = keeper.start_web_sign_in(hub.url)
+    hub.decide_device(authorization.user_code, "alice")
+    keeper.complete_web_sign_in(hub.url, authorization, threading.Event())
+
+
+def other_devices_sign_in(hub: LocalHub, count: int) -> None:
+    """``count`` other devices sign in as alice through the browser, each getting its auto
+    token from desktop-generate (the hub keeps the newest five)."""
+    for _ in range(count):
+        reply = desktop_generate(hub.url, signed_in(hub, "alice")["access_token"])
+        assert reply.status_code == 201, reply.text
+
+
+@pytest.mark.parametrize("confirm", [False, True])
+def test_a_displaced_token_is_said_and_recreated_only_when_confirmed(
+    qtbot: QtBot,
+    apps: AppFactory,
+    keeper: Keeper,
+    local_hub: LocalHub,
+    hub_clock: HubClock,
+    confirm: bool,
+) -> None:
+    web_signed_in(keeper, local_hub)
+    ours = keeper.account(local_hub.url).auto_token.uuid  # type: ignore[union-attr]
+    hub_clock.advance(1)  # the others' tokens are newer than ours
+    other_devices_sign_in(local_hub, AUTO_TOKEN_LIMIT)
+    assert ours not in {t["uuid"] for t in local_hub.tokens("alice")}
+
+    prompts = ScriptedPrompts()
+    prompts.confirm_answer = confirm
+    app = apps.make(prompts=prompts)
+    shown = notifications(app)
+    started(qtbot, app)
+    state = app.tray_state()
+    assert state.token_line == DISPLACED_LINE
+    assert state.can_recreate and app.actions.recreate.isVisible()
+    assert not state.can_copy
+    assert [n.title for n in shown] == ["Auto token displaced"]
+    assert "Docker Hub keeps at most 5" in shown[0].message
+    generated = len(local_hub.tokens("alice"))
+
+    app.actions.recreate.trigger()
+    assert len(prompts.confirmations) == 1
+    assert "delete the oldest" in prompts.confirmations[0]
+    if not confirm:
+        qtbot.wait(200)
+        assert not app.session.state.syncing
+        assert len(local_hub.tokens("alice")) == generated  # nothing made, nothing deleted
+        return
+    qtbot.waitUntil(lambda: any(n.title == "Auto token recreated" for n in shown), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not app.tray_state().can_recreate, timeout=WAIT_MS)
+    assert app.tray_state().token_line.startswith("Auto token healthy")
+    assert len(local_hub.tokens("alice")) == AUTO_TOKEN_LIMIT  # the oldest other one went
