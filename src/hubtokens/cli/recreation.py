@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from hubtokens.core.keeper import CHECK_INTERVAL, Recreation
+from hubtokens.core.keeper import AUTO_TOKEN_LIMIT, CHECK_INTERVAL, DISPLACE_COMMAND, Recreation
 from hubtokens.core.timefmt import exact, relative
 
 NOW_COMMAND = "hubtokens sync --now"
@@ -19,8 +19,21 @@ CHECKS = (
 )
 
 
+def now_command(recreation: Recreation) -> str | None:
+    """The command that makes it at once, where a person can (the hub's rate limit holds
+    them too); a displaced token's costs another device its token."""
+    if recreation.rate_limited_until is not None:
+        return None
+    return NOW_COMMAND if recreation.automatic else DISPLACE_COMMAND
+
+
 def status_line(recreation: Recreation, now: datetime) -> str:
     """The ``Recreation:`` row of ``status``."""
+    if not recreation.automatic:
+        return (
+            "only when you ask, as it displaces another device's auto token (Docker keeps "
+            f"{AUTO_TOKEN_LIMIT} per account); to do it: {DISPLACE_COMMAND}"
+        )
     if recreation.rate_limited_until is not None:
         return f"from {_at(recreation.rate_limited_until, now)}, when the hub's rate limit ends"
     if recreation.automatic_at is not None:
@@ -33,9 +46,8 @@ def status_line(recreation: Recreation, now: datetime) -> str:
 
 def way_out(recreation: Recreation) -> str | None:
     """How a person gets it at once, where they can (the hub's rate limit holds them too)."""
-    if recreation.rate_limited_until is not None:
-        return None
-    return f"To create it now: {NOW_COMMAND}"
+    command = now_command(recreation)
+    return None if command is None else f"To create it now: {command}"
 
 
 def after_deletion(recreation: Recreation | None, now: datetime) -> list[str]:

@@ -8,12 +8,13 @@ from typing import Any
 
 from hubtokens.cli.context import Context
 from hubtokens.cli.output import Output, ask_line, read_secret
-from hubtokens.cli.recreation import NOW_COMMAND
+from hubtokens.cli.recreation import NOW_COMMAND, now_command
 from hubtokens.cli.recreation import status_line as recreation_line
+from hubtokens.cli.web_signin import sign_in_through_browser
 from hubtokens.core import dockerconfig
 from hubtokens.core.errors import AuthenticationFailed, ExitCode, UsageError
 from hubtokens.core.hub.models import TwoFactorChallenge, format_time
-from hubtokens.core.keeper import ReconcileReport, Recreation, SignInResult
+from hubtokens.core.keeper import AUTO_TOKEN_LIMIT, ReconcileReport, Recreation, SignInResult
 from hubtokens.core.keeper.policy import Verdict
 from hubtokens.core.settings import AccountRecord
 from hubtokens.core.timefmt import exact, relative
@@ -23,13 +24,25 @@ def add_parsers(
     sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
 ) -> None:
     p = sub.add_parser(
-        "signin", parents=[common], help="sign in and create this device's auto token"
+        "signin",
+        parents=[common],
+        help="sign in (through the browser, or with --username and a password) and get "
+        "this device's auto token",
     )
-    p.add_argument("--username", "-u", help="Docker ID (asked when omitted on a terminal)")
+    p.add_argument(
+        "--username",
+        "-u",
+        help="Docker ID: sign in with a password or an access token instead of the browser",
+    )
     p.add_argument(
         "--password-stdin", action="store_true", help="read the password or a PAT from stdin"
     )
     p.add_argument("--otp", metavar="CODE", help="two-factor code, if the account uses 2FA")
+    p.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="do not open a browser: print the page and the code to open elsewhere",
+    )
     p.set_defaults(run=signin)
 
     p = sub.add_parser(
@@ -52,28 +65,46 @@ def add_parsers(
         help="your own request: repair at once, without waiting for the creation budget "
         "(which spaces out automatic recreation); the hub's rate limits still apply",
     )
+    p.add_argument(
+        "--displace",
+        action="store_true",
+        help=f"recreate a token that Docker's limit of {AUTO_TOKEN_LIMIT} auto-generated tokens "
+        "per account displaced: Docker Hub then deletes the oldest other device's auto token",
+    )
     p.set_defaults(run=sync)
 
 
 def signin(args: argparse.Namespace, ctx: Context, out: Output) -> int:
-    username = args.username or ask_line("Username: ")
-    if not username:
-        raise UsageError("a username is needed", hint="pass --username")
-    password = read_secret(from_stdin=args.password_stdin, prompt="Password or access token: ")
-    hub_url = ctx.hub_url
-    result = ctx.keeper.sign_in(hub_url, username, password, otp=args.otp)
-    if isinstance(result, TwoFactorChallenge):
-        code = ask_line("Two-factor code: ")
-        if not code:
-            raise AuthenticationFailed(
-                "this account uses two-factor authentication",
-                hint="pass the current code with --otp CODE",
-            )
-        result = ctx.keeper.complete_two_factor(hub_url, result, code)
+    if args.username:
+        result = _sign_in_with_password(args, ctx)
+    elif args.password_stdin or args.otp:
+        raise UsageError(
+            "a password sign-in needs the username",
+            hint="pass --username, or leave out --password-stdin and --otp to sign in "
+            "through the browser",
+        )
+    else:
+        result = sign_in_through_browser(
+            ctx.keeper, ctx.hub_url, out, open_browser=not args.no_browser
+        )
     # Signing in is also the way back after `docker logout` (which the helper honours).
     dockerconfig.sign_docker_cli_in(str(ctx.paths.config_dir), result.hub_url)
     _print_sign_in(result, out)
     return ExitCode.OK
+
+
+def _sign_in_with_password(args: argparse.Namespace, ctx: Context) -> SignInResult:
+    password = read_secret(from_stdin=args.password_stdin, prompt="Password or access token: ")
+    outcome = ctx.keeper.sign_in(ctx.hub_url, args.username, password, otp=args.otp)
+    if not isinstance(outcome, TwoFactorChallenge):
+        return outcome
+    code = ask_line("Two-factor code: ")
+    if not code:
+        raise AuthenticationFailed(
+            "this account uses two-factor authentication",
+            hint="pass the current code with --otp CODE",
+        )
+    return ctx.keeper.complete_two_factor(ctx.hub_url, outcome, code)
 
 
 def _print_sign_in(result: SignInResult, out: Output) -> None:
@@ -83,16 +114,18 @@ def _print_sign_in(result: SignInResult, out: Output) -> None:
                 "hub": result.hub_url,
                 "account": result.account,
                 "with_pat": result.with_pat,
+                "sign_in": result.sign_in,
                 "session_expires_at": _time(result.session.expires_at),
                 "auto_token": None if result.report is None else _report_json(result.report),
             }
         )
         return
-    out.data(f"Signed in to {result.hub_url} as {result.account}.")
+    how = " through the browser" if result.sign_in == "web" else ""
+    out.data(f"Signed in to {result.hub_url} as {result.account}{how}.")
     if result.with_pat:
         out.data(
             "Signed in with a personal access token: the docker CLI will use it, but managing "
-            "tokens needs a password sign-in."
+            "tokens needs a sign-in through the browser or with a password."
         )
     elif result.report is not None:
         out.data(_capitalize(result.report.message) + ".")
@@ -106,6 +139,7 @@ def signout(args: argparse.Namespace, ctx: Context, out: Output) -> int:
                 "hub": result.hub_url,
                 "account": result.account,
                 "deleted_token": result.deleted_token,
+                "session_closed": result.session_closed,
             }
         )
         return ExitCode.OK
@@ -114,6 +148,14 @@ def signout(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         out.data(f"Deleted this device's auto token {result.deleted_token} on the hub.")
     elif args.keep_token:
         out.data("The auto token was left on the hub; delete it there when you no longer need it.")
+    if result.session_closed is True:
+        out.data("Ended the sign-in session with Docker.")
+    elif result.session_closed is False:
+        out.data(
+            "Could not reach Docker's sign-in service, so the session was forgotten here but "
+            "not revoked there; it ends on its own when unused, and Docker Hub then removes "
+            "its auto token."
+        )
     return ExitCode.OK
 
 
@@ -128,6 +170,8 @@ def status(args: argparse.Namespace, ctx: Context, out: Output) -> int:
                 "hub": record.hub_url,
                 "account": record.account,
                 "credential": record.credential,
+                "sign_in": record.sign_in,
+                "session_ended": state.session_ended,
                 "session_expires_at": _time(state.session_expires_at),
                 "management": "ok" if state.management is None else state.management,
                 **_auto_token_json(record),
@@ -149,6 +193,10 @@ def status(args: argparse.Namespace, ctx: Context, out: Output) -> int:
         )
         return ExitCode.OK
     rows: list[tuple[str, str]] = [("Hub", record.hub_url), ("Account", record.account)]
+    if record.credential == "auto-token" and record.sign_in == "web":
+        rows.append(("Sign-in", "through the browser; the session renews itself"))
+    elif record.credential == "auto-token":
+        rows.append(("Sign-in", "with a password"))
     if state.session_expires_at is not None:
         when = f"{exact(state.session_expires_at)} ({relative(state.session_expires_at, now)})"
         rows.append(("Session", f"valid until {when}" if state.management is None else when))
@@ -209,7 +257,8 @@ def _recreation_json(recreation: Recreation) -> dict[str, Any]:
         "reason": recreation.reason.value,
         "automatic_at": _time(recreation.automatic_at),
         "rate_limited_until": _time(recreation.rate_limited_until),
-        "now_command": None if recreation.rate_limited_until is not None else NOW_COMMAND,
+        "automatic": recreation.automatic,
+        "now_command": now_command(recreation),
     }
 
 
@@ -217,6 +266,11 @@ def _auto_token_text(record: AccountRecord, now: datetime) -> str:
     token = record.auto_token
     if token is None:
         return "none yet"
+    if token.deleted_at is not None and record.last_outcome == Verdict.REPORT_DISPLACED.value:
+        return (
+            f"displaced by another device's sign-in {relative(token.deleted_at, now)} "
+            f"(Docker's limit of {AUTO_TOKEN_LIMIT} auto-generated tokens; “{token.label}”)"
+        )
     if token.deleted_at is not None:
         return f"deleted on the hub {relative(token.deleted_at, now)} (“{token.label}”)"
     text = f"{token.label} · created {relative(token.created_at, now)}"
@@ -234,7 +288,10 @@ def _next_check_text(when: datetime, now: datetime) -> str:
 
 
 def sync(args: argparse.Namespace, ctx: Context, out: Output) -> int:
-    report = ctx.keeper.reconcile(ctx.hub_url, explicit=args.now)
+    if args.displace:
+        report = ctx.keeper.recreate_displaced(ctx.hub_url)
+    else:
+        report = ctx.keeper.reconcile(ctx.hub_url, explicit=args.now)
     if out.as_json:
         out.json(_report_json(report))
     else:
@@ -254,6 +311,7 @@ _REPORT_EXIT = {
     "back-off": ExitCode.RATE_LIMITED,
     "wait-for-budget": ExitCode.RATE_LIMITED,
     "inactive": ExitCode.ERROR,
+    "displaced": ExitCode.ERROR,
 }
 
 

@@ -47,6 +47,7 @@ class SignInResult:
     session: SessionToken
     with_pat: bool
     report: ReconcileReport | None
+    sign_in: str = "password"  # or "web": through the browser (the device flow)
 
 
 @dataclass(frozen=True, slots=True)

@@ -139,7 +139,7 @@ class SignIn:
         )
         self._parts.records.save(record)
         report = self._reconciler.reconcile(hub_url, explicit=True)
-        return SignInResult(hub_url, account, session, with_pat=False, report=report)
+        return SignInResult(hub_url, account, session, with_pat=False, report=report, sign_in="web")
 
     # --- both ---------------------------------------------------------------------------
 
