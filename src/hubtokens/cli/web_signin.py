@@ -31,14 +31,12 @@ def sign_in_through_browser(
         out.note(
             f"Open this page to confirm the code and sign in: {authorization.verification_uri}"
         )
-    out.note(
-        f"Waiting for you to approve this device in the browser (the code expires at "
-        f"{exact(authorization.expires_at)}; Ctrl-C cancels)..."
-    )
-    return _wait(keeper, hub_url, authorization)
+    return _wait(keeper, hub_url, authorization, out)
 
 
-def _wait(keeper: Keeper, hub_url: str, authorization: DeviceAuthorization) -> SignInResult:
+def _wait(
+    keeper: Keeper, hub_url: str, authorization: DeviceAuthorization, out: Output
+) -> SignInResult:
     """The wait runs on a worker, so Ctrl-C here can cancel it and let it clean up (a session
     approved at that very moment is revoked, not left open)."""
     cancelled = threading.Event()
@@ -53,6 +51,10 @@ def _wait(keeper: Keeper, hub_url: str, authorization: DeviceAuthorization) -> S
     worker = threading.Thread(target=work, name="hubtokens-web-sign-in", daemon=True)
     worker.start()
     try:
+        out.note(
+            f"Waiting for you to approve this device in the browser (the code expires at "
+            f"{exact(authorization.expires_at)}; Ctrl-C cancels)..."
+        )
         while worker.is_alive():
             worker.join(0.2)
     except KeyboardInterrupt:
