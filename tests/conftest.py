@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.localhub",
     "tests.fixtures.keychain",
     "tests.fixtures.registry",
+    "tests.fixtures.browser",
 ]
