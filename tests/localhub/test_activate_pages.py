@@ -196,3 +196,18 @@ def test_page_escapes_what_the_device_sent(local_hub: LocalHub, alice_password: 
     consent = walk.sign_in("alice", alice_password)
     assert "<script>" not in consent.text and "&lt;script&gt;" in consent.text
     assert "<b>client</b>" not in consent.text
+
+
+def test_wrong_passwords_are_throttled(
+    local_hub: LocalHub, hub_clock: HubClock, alice_password: str
+) -> None:
+    code = start_device_sign_in(local_hub.url)["user_code"]
+    walk = ActivatePage(local_hub.url)
+    walk.open(code)
+    walk.enter_code(code)
+    for _ in range(5):
+        assert walk.sign_in("alice", "not-" + alice_password).status_code == 401
+    blocked = walk.sign_in("alice", alice_password)
+    assert blocked.status_code == 429 and "Too many wrong tries" in blocked.text
+    hub_clock.advance(301)
+    assert walk.sign_in("alice", alice_password).status_code == 200

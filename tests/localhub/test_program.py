@@ -16,7 +16,8 @@ import pytest
 
 from hubtokens.localhub import totp
 from hubtokens.localhub.program import default_data_dir, main
-from tests.fixtures.signin import start_device_sign_in
+from tests.fixtures.activate_http import approve_over_http
+from tests.fixtures.signin import desktop_generate, poll, start_device_sign_in
 from tests.localhub.client import HubClient
 
 PROGRAM = [sys.executable, "-m", "hubtokens.localhub"]
@@ -61,6 +62,11 @@ def test_serve_demo_answers_and_stops_cleanly(env: dict[str, str], stop: signal.
         assert f"{url}/activate" in sign_in_service
         started = start_device_sign_in(url)
         assert started["verification_uri"] == f"{url}/activate"
+        # The demo account signs in through the web too.
+        approve_over_http(url, started["user_code"], "demo", "demo-password")
+        web = poll(url, started["device_code"])
+        assert web.status_code == 200, web.text
+        assert desktop_generate(url, web.json()["access_token"]).status_code == 201
         client = HubClient(url)
         session = client.login("demo", "demo-password")
         assert client.call("GET", "/v2/access-tokens", token=session).json()["count"] >= 10
