@@ -20,6 +20,18 @@ Steps, in the order a sign-in or a recreation reaches them:
   after-create           the hub created the token and answered; the secret is only in memory
   after-keychain-write   the secret is in the keychain; the settings do not know the token yet
 
+and those of a web sign-in (the device flow) and of a web session's create (desktop-generate):
+
+  after-approval         the person approved: the sign-in service's tokens are only in memory
+  after-refresh          a renewal rotated the refresh token: the new one is only in memory,
+                         the one in the keychain is spent
+  after-refresh-stored   the (new) refresh token is in the keychain
+  before-desktop-generate  the intent and the tokens already there are recorded; the Hub is
+                         about to generate the token
+  after-desktop-generate the Hub generated the token and answered; its uuid is not known yet
+  after-uuid-noted       the new token's uuid is noted in the settings; its secret is in memory
+  after-relabel          the token carries this device's label; the settings do not know it yet
+
 and, for the file tests, the moment between reading a file and replacing it:
 
   before-settings-write  settings.json was read and is about to be replaced
@@ -48,6 +60,13 @@ STEPS = (
     "before-create-request",
     "after-create",
     "after-keychain-write",
+    "after-approval",
+    "after-refresh",
+    "after-refresh-stored",
+    "before-desktop-generate",
+    "after-desktop-generate",
+    "after-uuid-noted",
+    "after-relabel",
     "before-settings-write",
     "before-docker-config-write",
 )
@@ -82,6 +101,8 @@ def _around(owner: type, name: str, *, before: str | None = None, after: str | N
 def install() -> None:
     from hubtokens.core import dockerconfig
     from hubtokens.core.hub.client import HubClient
+    from hubtokens.core.hub.oauth import SignInService
+    from hubtokens.core.keeper.creation import Creation
     from hubtokens.core.settings import SettingsStore
     from hubtokens.core.vault import Vault
 
@@ -91,6 +112,17 @@ def install() -> None:
     _around(HubClient, "delete_token", after="after-stray-deleted")
     _around(HubClient, "create_token", before="before-create-request", after="after-create")
     _around(Vault, "put_auto_token", after="after-keychain-write")
+    _around(SignInService, "wait", after="after-approval")
+    _around(SignInService, "refresh", after="after-refresh")
+    _around(Vault, "put_refresh_token", after="after-refresh-stored")
+    _around(
+        HubClient,
+        "desktop_generate",
+        before="before-desktop-generate",
+        after="after-desktop-generate",
+    )
+    _around(Creation, "_make", after="after-uuid-noted")  # it returns once the uuid is noted
+    _around(HubClient, "update_token", after="after-relabel")
     _around(SettingsStore, "_write", before="before-settings-write")
     _around_function(dockerconfig, "_rewrite", before="before-docker-config-write")
 

@@ -187,9 +187,7 @@ class Creation:
                 record,
             ) from None
         try:
-            token = client.get_token(session, made.uuid)
-            if token.label != self._parts.label:
-                token = client.update_token(session, made.uuid, label=self._parts.label)
+            token = self._recovery.relabel(record, session, client.get_token(session, made.uuid))
         except HubError as exc:
             # The token works and its secret is stored: keep it, and go by its uuid. The
             # label is only for people reading the overview.

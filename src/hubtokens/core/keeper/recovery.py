@@ -78,6 +78,17 @@ class CrashRecovery:
         made_by_pending = pending is not None and token.uuid == pending.created_uuid
         return ours_by_label or made_by_pending or _left_by_web_create(pending, token)
 
+    def relabel(
+        self, record: AccountRecord, session: SessionToken, token: AccessToken
+    ) -> AccessToken:
+        """The token with this device's label, so the overview tells devices apart (the Hub
+        names the tokens it generates for a web session). Raises HubError when the hub
+        refuses: the token works either way, and goes by its uuid."""
+        if token.label == self._parts.label:
+            return token
+        client = self._parts.client_for(record.hub_url)
+        return client.update_token(session, token.uuid, label=self._parts.label)
+
     def clean_up(
         self, record: AccountRecord, session: SessionToken, now: datetime
     ) -> tuple[AccountRecord, tuple[str, ...]]:
@@ -130,6 +141,10 @@ class CrashRecovery:
         except HubError as exc:
             logger.info("interrupted create not adopted: %s", exc.message)
             return Adoption(record, clean_up_later=True)
+        try:  # a web create killed before its relabel left the Hub's label on the token
+            token = self.relabel(record, session, token)
+        except HubError as exc:
+            logger.info("the adopted token keeps the Hub's label: %s", exc.message)
         record = replace(
             record,
             auto_token=AutoTokenRecord(token.uuid, token.label, token.created_at),
