@@ -4,6 +4,7 @@ modes, a keeper whose HTTP timeouts can be changed, and ground-truth checks on t
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from typing import Any
 from keyring.errors import KeyringLocked
 
 from hubtokens.core.hub.client import HubClient
+from hubtokens.core.hub.urls import DESKTOP_GENERATE_PATH
 from hubtokens.core.keeper import Keeper, KeeperLock
 from hubtokens.core.settings import SettingsStore
 from hubtokens.core.vault import Vault, vault_key
@@ -24,6 +26,12 @@ from tests.core.keeper_support import HOSTNAME, LABEL, USER
 from tests.support.memory_keyring import MemoryKeyring
 
 TOKENS = "/v2/access-tokens"
+OAUTH_TOKEN = "/oauth/token"  # the sign-in service's token endpoint (both grants)
+OAUTH_DEVICE = "/oauth/device/code"
+_SECRET_FIELDS = {  # the secrets in the sign-in service's answers
+    OAUTH_DEVICE: ("device_code",),
+    OAUTH_TOKEN: ("access_token", "refresh_token", "id_token"),
+}
 
 __all__ = [
     "HOSTNAME",
@@ -67,6 +75,10 @@ class Instrumented:
         self.hub = hub
         self.requests: list[HubRequest] = []
         self.arrived: list[tuple[str, str]] = []  # (method, path) as each request comes in
+        # Every secret the hub's sign-in service and desktop-generate handed out, by kind
+        # ("device_code", "access_token", "refresh_token", "id_token", "auto token"): for
+        # the secret scans.
+        self.handed_out: dict[str, list[str]] = {}
         self._lock = threading.Lock()
         self._in_flight = 0
         self._idle = threading.Condition(self._lock)
@@ -93,6 +105,7 @@ class Instrumented:
                     self._in_flight -= 1
                     self._idle.notify_all()
             status = 0 if reply.delivery == "drop" else reply.status
+            self._note_secrets(request.path, status, reply.body)
             entry = HubRequest(request.method, request.path, status, at, self._local.hits)
             with self._lock:
                 self.requests.append(entry)
@@ -100,6 +113,20 @@ class Instrumented:
 
         plan.draw = drawing  # type: ignore[method-assign]
         app.handle = handling  # type: ignore[method-assign]
+
+    def _note_secrets(self, path: str, status: int, body: bytes) -> None:
+        if status not in (200, 201):
+            return
+        if path == DESKTOP_GENERATE_PATH:
+            found = {"auto token": json.loads(body)["data"]["token"]}
+        elif path in _SECRET_FIELDS:
+            answer = json.loads(body)
+            found = {k: answer[k] for k in _SECRET_FIELDS[path] if answer.get(k)}
+        else:
+            return
+        with self._lock:
+            for kind, secret in found.items():
+                self.handed_out.setdefault(kind, []).append(secret)
 
     def wait_idle(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout

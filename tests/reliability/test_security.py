@@ -57,6 +57,7 @@ from tests.fixtures.localhub import HubClock
 from tests.localhub.client import HubClient
 from tests.reliability.cliproc import BIN, CliHome
 from tests.reliability.conftest import Tally, scaled
+from tests.reliability.support import Instrumented
 from tests.support.settings_file import age_creation_attempts
 
 pytestmark = [pytest.mark.secret_service, pytest.mark.integration]
@@ -66,6 +67,15 @@ HELPER = BIN / dockerconfig.HELPER_PROGRAM
 GUI = BIN / "hubtokens-gui"
 SOURCE = str(Path(dockerconfig.__file__).parents[2])  # the src folder
 PAT = re.compile(r"dckr_pat_[A-Za-z0-9_-]+")
+
+
+@pytest.fixture
+def local_hub(hub_clock: HubClock, alice_password: str) -> Iterator[LocalHub]:
+    """The usual hub, its device sign-ins polled every second instead of five."""
+    config = HubConfig(clock=hub_clock.now, seed=0, device_poll_interval=timedelta(seconds=1))
+    with LocalHub(config) as hub:
+        hub.add_user("alice", alice_password)
+        yield hub
 
 
 class ProcessWatch:
@@ -178,16 +188,9 @@ def test_a_full_scenario_leaves_no_secret_in_files_logs_output_or_argv(
         for name, secret in secrets.items():
             assert secret == allowed or secret not in output, f"{name} in an output"
     outputs = [text for text in home.transcript if text not in {o for o, _ in intended}]
-    roots = [home.home, Path(secret_service.env["HOME"])]
-    files = [p for root in roots for p in root.rglob("*") if p.is_file() and not p.is_symlink()]
-    assert any(p.name == "hubtokens.log" for p in files), "the app wrote no log to scan"
+    files = _files_to_scan(home, secret_service)
     assert processes.ours > 0, "the process watch never saw our programs"
-    found = []
-    for name, secret in secrets.items():
-        found += [f"{name} in output" for text in outputs if secret in text]
-        found += [f"{name} in {p}" for p in files if secret.encode() in p.read_bytes()]
-        found += [f"{name} in /proc" for text in processes.seen.values() if secret in text]
-    assert found == []
+    assert _leaks(secrets, outputs, files, processes) == []
     tally.record(
         "Security: full scenario (sign in, app answering the helper, reveal, create, "
         "rotate, sign out) then a scan for 5 known secrets",
@@ -198,6 +201,87 @@ def test_a_full_scenario_leaves_no_secret_in_files_logs_output_or_argv(
         files_scanned=len(files),
         outputs_scanned=len(outputs) + len(intended),
         process_snapshots=len(processes.seen),
+    )
+
+
+def _files_to_scan(home: CliHome, secret_service: SecretService) -> list[Path]:
+    """Every file under HUBTOKENS_HOME (the docker config lives there too) and the keychain
+    daemon's home; the app's log must be among them."""
+    roots = [home.home, Path(secret_service.env["HOME"])]
+    files = [p for root in roots for p in root.rglob("*") if p.is_file() and not p.is_symlink()]
+    assert any(p.name == "hubtokens.log" for p in files), "the app wrote no log to scan"
+    return files
+
+
+def _leaks(
+    secrets: dict[str, str], outputs: list[str], files: list[Path], processes: ProcessWatch
+) -> list[str]:
+    """Where each secret was found: outputs, files, process argv and environment."""
+    found = []
+    for name, secret in secrets.items():
+        found += [f"{name} in output" for text in outputs if secret in text]
+        found += [f"{name} in {p}" for p in files if secret.encode() in p.read_bytes()]
+        found += [f"{name} in /proc" for text in processes.seen.values() if secret in text]
+    return found
+
+
+def test_a_web_session_leaves_no_refresh_or_access_token_in_files_logs_argv_or_environ(
+    home: CliHome, local_hub: LocalHub, secret_service: SecretService, tally: Tally
+) -> None:
+    """A web sign-in, the app and several CLI runs (each renews the access token, rotating the
+    refresh token), a token recreated by desktop-generate, sign-out: every device code,
+    access, id and refresh token the sign-in service handed out, and both auto tokens, are
+    searched for as in the password scenario above."""
+    watch = Instrumented(local_hub)  # what the hub handed out: the real values
+    intended: list[tuple[str, str]] = []  # (output, the one secret it exists to show)
+    with ProcessWatch() as processes:
+        signed_in = home.web_sign_in("--debug")
+        assert signed_in.returncode == 0, signed_in.stderr
+        first = home.stored("auto-token")
+        kept_at_sign_in = home.stored("refresh-token")
+        assert first and kept_at_sign_in
+        assert home.run("docker", "configure", "--registry", REGISTRY).returncode == 0
+        answered: list[subprocess.CompletedProcess[str]] = []
+        _run_the_app_while(home, answered)
+        intended += [(r.stdout, first) for r in answered]
+        for args in (["sync", "--now", "--debug"], ["token", "ls", "--debug"]):
+            assert home.run(*args).returncode == 0
+        local_hub.delete_token(home.assert_one_working_token())
+        recreated = home.run("sync", "--now", "--debug")
+        assert recreated.returncode == 0, recreated.stdout + recreated.stderr
+        second = home.stored("auto-token")
+        assert second and second != first
+        assert home.run("status", "--json", "--debug").returncode == 0
+        assert home.run("signout", "--debug").returncode == 0
+    watch.wait_idle()
+    assert home.stored("refresh-token") is None and home.stored("auto-token") is None
+
+    handed = watch.handed_out
+    assert kept_at_sign_in in handed["refresh_token"]
+    assert {first, second} <= set(handed["auto token"])
+    # A renewal in the app and in each CLI run that manages tokens, each rotating.
+    assert len(handed["refresh_token"]) >= 4 and len(handed["access_token"]) >= 4, handed.keys()
+    secrets = {f"{kind} #{n}": s for kind, found in handed.items() for n, s in enumerate(found)}
+    for output, allowed in intended:
+        assert allowed in output, "an output that should show its secret did not"
+        for name, secret in secrets.items():
+            assert secret == allowed or secret not in output, f"{name} in an output"
+    outputs = [text for text in home.transcript if text not in {o for o, _ in intended}]
+    files = _files_to_scan(home, secret_service)
+    assert processes.ours > 0, "the process watch never saw our programs"
+    assert _leaks(secrets, outputs, files, processes) == []
+    tally.record(
+        "Security: web session (browser sign-in, the app, renewals, desktop-generate twice, "
+        "sign out) then a scan for every secret the sign-in service and the Hub handed out",
+        len(secrets),
+        "no device code, access, id or refresh token, nor either auto token, in any file "
+        "under HUBTOKENS_HOME (logs included) or the keychain daemon's home, any stdout/stderr "
+        "(but the helper's answer, its own token only), or any process argv or environment",
+        files_scanned=len(files),
+        outputs_scanned=len(outputs) + len(intended),
+        process_snapshots=len(processes.seen),
+        refresh_tokens=len(handed["refresh_token"]),
+        access_tokens=len(handed["access_token"]),
     )
 
 
