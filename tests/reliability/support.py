@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from hubtokens.core.hub.urls import DESKTOP_GENERATE_PATH
 from hubtokens.core.keeper import Keeper, KeeperLock
 from hubtokens.core.settings import SettingsStore
 from hubtokens.core.vault import Vault, vault_key
-from hubtokens.localhub import LocalHub
+from hubtokens.localhub import HubConfig, LocalHub
 from hubtokens.localhub.credentials import hash_pat
 from tests.core.keeper_support import HOSTNAME, LABEL, USER
 from tests.support.memory_keyring import MemoryKeyring
@@ -160,6 +161,18 @@ def token_of_secret(hub: LocalHub, secret: str | None) -> str | None:
         return None
     row = hub._store.token_by_secret_hash(hash_pat(secret))
     return None if row is None else row.uuid
+
+
+@contextmanager
+def polled_hub(
+    alice_password: str, clock: Callable[[], datetime] | None = None
+) -> Iterator[LocalHub]:
+    """A started local hub with alice whose device sign-ins are polled every second instead of
+    five (tests wait for the approvals); on the real clock unless ``clock`` is given."""
+    config = HubConfig(seed=0, device_poll_interval=timedelta(seconds=1))
+    with LocalHub(config if clock is None else replace(config, clock=clock)) as hub:
+        hub.add_user("alice", alice_password)
+        yield hub
 
 
 # --- the keychain, with faults ---------------------------------------------------------------

@@ -18,12 +18,11 @@ web session that still works (a fresh process renews with the refresh token in t
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 
 import pytest
 
 from hubtokens.core.hub.urls import DESKTOP_GENERATE_PATH
-from hubtokens.localhub import Fault, HubConfig, LocalHub
+from hubtokens.localhub import Fault, LocalHub
 from tests.reliability.cliproc import (
     WEB_SIGN_IN,
     CliHome,
@@ -32,7 +31,7 @@ from tests.reliability.cliproc import (
     wait_until_arrived,
 )
 from tests.reliability.conftest import Tally, full_scale
-from tests.reliability.support import Instrumented
+from tests.reliability.support import Instrumented, polled_hub
 
 pytestmark = [pytest.mark.secret_service, pytest.mark.integration]
 
@@ -74,9 +73,7 @@ CASES = [
 @pytest.fixture
 def local_hub(alice_password: str) -> Iterator[LocalHub]:
     """A hub on the real clock (its tokens' times meet the CLI's), polled every second."""
-    config = HubConfig(seed=0, device_poll_interval=timedelta(seconds=1))
-    with LocalHub(config) as hub:
-        hub.add_user("alice", alice_password)
+    with polled_hub(alice_password) as hub:
         yield hub
 
 

@@ -57,7 +57,7 @@ from tests.fixtures.localhub import HubClock
 from tests.localhub.client import HubClient
 from tests.reliability.cliproc import BIN, CliHome
 from tests.reliability.conftest import Tally, scaled
-from tests.reliability.support import Instrumented
+from tests.reliability.support import Instrumented, polled_hub
 from tests.support.settings_file import age_creation_attempts
 
 pytestmark = [pytest.mark.secret_service, pytest.mark.integration]
@@ -72,9 +72,7 @@ PAT = re.compile(r"dckr_pat_[A-Za-z0-9_-]+")
 @pytest.fixture
 def local_hub(hub_clock: HubClock, alice_password: str) -> Iterator[LocalHub]:
     """The usual hub, its device sign-ins polled every second instead of five."""
-    config = HubConfig(clock=hub_clock.now, seed=0, device_poll_interval=timedelta(seconds=1))
-    with LocalHub(config) as hub:
-        hub.add_user("alice", alice_password)
+    with polled_hub(alice_password, hub_clock.now) as hub:
         yield hub
 
 
@@ -183,14 +181,7 @@ def test_a_full_scenario_leaves_no_secret_in_files_logs_output_or_argv(
         "second auto token": second,
         "manual token": manual,
     }
-    for output, allowed in intended:
-        assert allowed in output, "an output that should show its secret did not"
-        for name, secret in secrets.items():
-            assert secret == allowed or secret not in output, f"{name} in an output"
-    outputs = [text for text in home.transcript if text not in {o for o, _ in intended}]
-    files = _files_to_scan(home, secret_service)
-    assert processes.ours > 0, "the process watch never saw our programs"
-    assert _leaks(secrets, outputs, files, processes) == []
+    scanned = _assert_nowhere(secrets, home, secret_service, processes, intended)
     tally.record(
         "Security: full scenario (sign in, app answering the helper, reveal, create, "
         "rotate, sign out) then a scan for 5 known secrets",
@@ -198,31 +189,40 @@ def test_a_full_scenario_leaves_no_secret_in_files_logs_output_or_argv(
         "in none of the files under HUBTOKENS_HOME (config, data, cache, log, state, run), "
         "the docker config or the keychain daemon's home; no stdout/stderr but the three "
         "meant to show a secret (each only its own); no process argv or environment",
-        files_scanned=len(files),
-        outputs_scanned=len(outputs) + len(intended),
-        process_snapshots=len(processes.seen),
+        **scanned,
     )
 
 
-def _files_to_scan(home: CliHome, secret_service: SecretService) -> list[Path]:
-    """Every file under HUBTOKENS_HOME (the docker config lives there too) and the keychain
-    daemon's home; the app's log must be among them."""
+def _assert_nowhere(
+    secrets: dict[str, str],
+    home: CliHome,
+    secret_service: SecretService,
+    processes: ProcessWatch,
+    intended: list[tuple[str, str]],
+) -> dict[str, int]:
+    """No secret in any file under HUBTOKENS_HOME (the docker config lives there too) or the
+    keychain daemon's home, any output, or any process's argv or environment; only the
+    ``intended`` outputs show a secret, each its own. What was scanned, for the tally."""
+    for output, allowed in intended:
+        assert allowed in output, "an output that should show its secret did not"
+        for name, secret in secrets.items():
+            assert secret == allowed or secret not in output, f"{name} in an output"
+    outputs = [text for text in home.transcript if text not in {o for o, _ in intended}]
     roots = [home.home, Path(secret_service.env["HOME"])]
     files = [p for root in roots for p in root.rglob("*") if p.is_file() and not p.is_symlink()]
     assert any(p.name == "hubtokens.log" for p in files), "the app wrote no log to scan"
-    return files
-
-
-def _leaks(
-    secrets: dict[str, str], outputs: list[str], files: list[Path], processes: ProcessWatch
-) -> list[str]:
-    """Where each secret was found: outputs, files, process argv and environment."""
+    assert processes.ours > 0, "the process watch never saw our programs"
     found = []
     for name, secret in secrets.items():
         found += [f"{name} in output" for text in outputs if secret in text]
         found += [f"{name} in {p}" for p in files if secret.encode() in p.read_bytes()]
         found += [f"{name} in /proc" for text in processes.seen.values() if secret in text]
-    return found
+    assert found == []
+    return {
+        "files_scanned": len(files),
+        "outputs_scanned": len(outputs) + len(intended),
+        "process_snapshots": len(processes.seen),
+    }
 
 
 def test_a_web_session_leaves_no_refresh_or_access_token_in_files_logs_argv_or_environ(
@@ -262,14 +262,7 @@ def test_a_web_session_leaves_no_refresh_or_access_token_in_files_logs_argv_or_e
     # A renewal in the app and in each CLI run that manages tokens, each rotating.
     assert len(handed["refresh_token"]) >= 4 and len(handed["access_token"]) >= 4, handed.keys()
     secrets = {f"{kind} #{n}": s for kind, found in handed.items() for n, s in enumerate(found)}
-    for output, allowed in intended:
-        assert allowed in output, "an output that should show its secret did not"
-        for name, secret in secrets.items():
-            assert secret == allowed or secret not in output, f"{name} in an output"
-    outputs = [text for text in home.transcript if text not in {o for o, _ in intended}]
-    files = _files_to_scan(home, secret_service)
-    assert processes.ours > 0, "the process watch never saw our programs"
-    assert _leaks(secrets, outputs, files, processes) == []
+    scanned = _assert_nowhere(secrets, home, secret_service, processes, intended)
     tally.record(
         "Security: web session (browser sign-in, the app, renewals, desktop-generate twice, "
         "sign out) then a scan for every secret the sign-in service and the Hub handed out",
@@ -277,9 +270,7 @@ def test_a_web_session_leaves_no_refresh_or_access_token_in_files_logs_argv_or_e
         "no device code, access, id or refresh token, nor either auto token, in any file "
         "under HUBTOKENS_HOME (logs included) or the keychain daemon's home, any stdout/stderr "
         "(but the helper's answer, its own token only), or any process argv or environment",
-        files_scanned=len(files),
-        outputs_scanned=len(outputs) + len(intended),
-        process_snapshots=len(processes.seen),
+        **scanned,
         refresh_tokens=len(handed["refresh_token"]),
         access_tokens=len(handed["access_token"]),
     )
