@@ -14,20 +14,25 @@ import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from hubtokens.localhub import HubConfig, LocalHub
 from tests.cli.conftest import Cli
-from tests.fixtures.localhub import HubClock
+from tests.fixtures.browser import approve_in_browser
+
+if TYPE_CHECKING:
+    from selenium.webdriver.remote.webdriver import WebDriver
 
 CODE = re.compile(r"code is: ([A-Z]{4}-[A-Z]{4})")
 
 
 @pytest.fixture
-def local_hub(hub_clock: HubClock, alice_password: str) -> Iterator[LocalHub]:
-    """The usual hub, polled every second instead of five (the tests wait for approvals)."""
-    config = HubConfig(clock=hub_clock.now, seed=0, device_poll_interval=timedelta(seconds=1))
+def local_hub(alice_password: str) -> Iterator[LocalHub]:
+    """The usual hub, polled every second instead of five (the tests wait for approvals), on
+    the real clock: the program polls in real time, and the hub spaces polls by its clock."""
+    config = HubConfig(seed=0, device_poll_interval=timedelta(seconds=1))
     with LocalHub(config) as hub:
         hub.add_user("alice", alice_password)
         yield hub
@@ -131,3 +136,19 @@ def test_a_password_flag_without_a_username_is_refused(cli: Cli) -> None:
     result = cli("signin", "--password-stdin", stdin="whatever")
     assert result.returncode == 2
     assert "needs the username" in result.stderr
+
+
+def test_the_cli_finishes_its_sign_in_while_a_real_browser_approves(
+    cli: Cli, local_hub: LocalHub, browser: WebDriver, alice_password: str
+) -> None:
+    process = _start(cli, "--no-browser")
+    code, _ = _code_from(process)
+    closing = approve_in_browser(
+        browser, f"{local_hub.url}/activate?user_code={code}", "alice", alice_password
+    )
+    out, err = process.communicate(timeout=60)
+
+    assert "close this window" in closing.lower()
+    assert process.returncode == 0, err
+    assert "as alice through the browser" in out
+    assert json.loads(cli("status", "--json").stdout)["sign_in"] == "web"

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -23,11 +24,15 @@ from hubtokens.gui.state import DISPLACED_LINE, tray_state
 from hubtokens.gui.tasks import TaskRunner
 from hubtokens.gui.views.sign_in_dialog import SignInDialog, Step
 from hubtokens.localhub import HubConfig, LocalHub
+from tests.fixtures.browser import approve_in_browser
 from tests.fixtures.localhub import HubClock
 from tests.fixtures.signin import desktop_generate, signed_in
 from tests.gui.app_support import AppFactory, notifications, started
 from tests.gui.test_sign_in import closed_port
 from tests.gui.token_support import ScriptedPrompts
+
+if TYPE_CHECKING:
+    from selenium.webdriver.remote.webdriver import WebDriver
 
 WAIT_MS = 15_000
 FAST_POLL = timedelta(seconds=1)
@@ -306,3 +311,45 @@ def test_a_displaced_token_is_said_and_recreated_only_when_confirmed(
     qtbot.waitUntil(lambda: not app.tray_state().can_recreate, timeout=WAIT_MS)
     assert app.tray_state().token_line.startswith("Auto token healthy")
     assert len(local_hub.tokens("alice")) == AUTO_TOKEN_LIMIT  # the oldest other one went
+
+
+def test_the_app_finishes_its_sign_in_while_a_real_browser_approves(
+    qtbot: QtBot,
+    apps: AppFactory,
+    local_hub: LocalHub,
+    opener: RecordingOpener,
+    browser: WebDriver,
+    alice_password: str,
+    hub_clock: HubClock,
+) -> None:
+    """The page the app opens, approved in headless Chromium as a person would, while the
+    app waits: the dialog closes by itself and the app is signed in through the browser."""
+    app = started(qtbot, apps.make(open_url=opener))
+    dialog = app.open_sign_in()
+    continue_in_browser(qtbot, dialog)
+    [page] = opener.opened
+    approving = threading.Thread(
+        target=approve_in_browser, args=(browser, page, "alice", alice_password)
+    )
+    done = threading.Event()
+    # The app polls in real time and the hub spaces polls by its own (test) clock: let that
+    # clock run with real time while the person approves.
+    ticking = threading.Thread(target=_tick, args=(hub_clock, done))
+    ticking.start()
+    try:
+        with qtbot.waitSignal(dialog.finished, timeout=60_000):
+            approving.start()
+    finally:
+        done.set()
+        ticking.join()
+        approving.join(30)
+
+    qtbot.waitUntil(lambda: app.session.state.check is not None, timeout=WAIT_MS)
+    assert app.session.state.sign_in == "web"
+    generated = [t for t in local_hub.tokens("alice") if t["generated_by"] != "manual"]
+    assert len(generated) == 1
+
+
+def _tick(clock: HubClock, done: threading.Event) -> None:
+    while not done.wait(0.1):
+        clock.advance(0.1)
