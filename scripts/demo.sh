@@ -75,6 +75,9 @@ Try:
                                          # automatic recreation waits out a 10-minute budget
   hubtokens sync --now                   # your own request: recreated at once
   hubtokens status --json
+  hubtokens signout; hubtokens signin    # sign in through the browser, as docker login does:
+                                         # open the page it prints, sign in as demo with the
+                                         # password demo-password, and approve
 Type exit to stop the demo (the local Hub stops with it).
 TRY
 if [ -t 0 ]; then

@@ -31,8 +31,10 @@ class DemoApp:
     def __init__(self, desktop: Desktop, root: Path, *args: str) -> None:
         temp = root / "tmp"
         temp.mkdir(parents=True)
+        self.opened_pages = root / "opened-pages"
         env = {
             **desktop.env,
+            **_default_browser(root, self.opened_pages),
             "TMPDIR": str(temp),
             "HUBTOKENS_HOME": str(root / "not-for-the-demo"),
             "QT_LINUX_ACCESSIBILITY_ALWAYS_ON": "1",  # no desktop here tells Qt to turn it on
@@ -198,3 +200,26 @@ class Person:
 
     def _menu_open(self) -> bool:
         return any(w.kind == "popup_menu" for w in self.windows())
+
+
+def _default_browser(root: Path, opened: Path) -> dict[str, str]:
+    """This desktop's default browser, registered the freedesktop way (a .desktop file and
+    mimeapps.list) so that the app's "open this page" goes through xdg-open as on a person's
+    desktop, to a "browser" that writes down each page it is asked to open."""
+    program = root / "browser"
+    program.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> "{opened}"\n')
+    program.chmod(0o755)
+    applications = root / "xdg-data" / "applications"
+    applications.mkdir(parents=True)
+    (applications / "test-browser.desktop").write_text(
+        "[Desktop Entry]\nType=Application\nName=Test browser\n"
+        f"Exec={program} %u\nMimeType=x-scheme-handler/http;x-scheme-handler/https;\n"
+    )
+    config = root / "xdg-config"
+    config.mkdir()
+    (config / "mimeapps.list").write_text(
+        "[Default Applications]\n"
+        "x-scheme-handler/http=test-browser.desktop\n"
+        "x-scheme-handler/https=test-browser.desktop\n"
+    )
+    return {"XDG_DATA_HOME": str(root / "xdg-data"), "XDG_CONFIG_HOME": str(config)}

@@ -21,6 +21,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -31,6 +32,7 @@ from hubtokens.core.secret import Secret
 from hubtokens.localhub.demo import DEMO_PASSWORD, DEMO_USERNAME
 from tests.desktop.desktop import missing_tools, wait_until
 from tests.desktop.person import HOME, Person
+from tests.fixtures.activate_http import approve_over_http
 
 MISSING = missing_tools()
 pytestmark = [
@@ -156,15 +158,25 @@ def create_a_token(person: Person, *also: tuple[str, str]) -> None:
 
 
 def sign_in_with_the_dialog(person: Person, *also: tuple[str, str]) -> None:
-    """In the open sign-in dialog: type the demo's name and password, and Sign in."""
-    person.type_into("text", "Username", SIGN_IN, DEMO_USERNAME)
-    person.type_into("password text", "Password or access token", SIGN_IN, DEMO_PASSWORD)
-    person.press("Sign in", window=SIGN_IN)
-    signed = f"Signed in as {DEMO_USERNAME}"
-    wait_until("the dialog says it", lambda: signed in person.texts(SIGN_IN))
-    person.press("Done", window=SIGN_IN)
-    person.wait_to_see(*also, step="signed in with the dialog")
-    signed_in(person)
+    """In the open sign-in dialog: Continue in browser; the desktop's default browser is
+    asked to open Docker's page with the code the dialog shows; the person approves there as
+    the demo account; the dialog closes by itself."""
+    opened = person.app.opened_pages
+    before = opened.read_text().splitlines() if opened.exists() else []
+    person.press("Continue in browser", window=SIGN_IN)
+    pages = wait_until(
+        "the sign-in page opened in the browser",
+        lambda: (opened.exists() and opened.read_text().splitlines()[len(before) :]) or None,
+    )
+    [page] = pages
+    code = parse_qs(urlsplit(page).query)["user_code"][0]
+    assert page.startswith(f"{person.app.hub_url}/activate?")
+    wait_until(
+        "the dialog shows the code", lambda: any(code in text for text in person.texts(SIGN_IN))
+    )
+    approve_over_http(person.app.hub_url, code, DEMO_USERNAME, DEMO_PASSWORD)
+    person.wait_to_see(*also, step="signed in through the browser")
+    assert signed_in(person)["sign_in"] == "web"
 
 
 # --- the tray menu ------------------------------------------------------------------------------

@@ -9,9 +9,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from hubtokens.core.keeper import Keeper
-from hubtokens.core.secret import Secret
 from hubtokens.gui.clipboard import ClipboardGuard
-from hubtokens.gui.notifications import Notification
 from hubtokens.gui.state import Health
 from hubtokens.gui.views.sign_in_dialog import SignInDialog
 from hubtokens.localhub import LocalHub
@@ -219,22 +217,27 @@ def test_token_window_opens_for_the_hub_and_closes_on_sign_out(
 def test_signing_in_without_the_dialog_as_the_demo_does(
     qtbot: QtBot, apps: AppFactory, local_hub: LocalHub, hub_url: str
 ) -> None:
+    """The demo signs in through the browser's flow, its hub approving as the demo account."""
     demo = local_hub.seed_demo()
     app = started(qtbot, apps.make())
-    app.sign_in_with(hub_url, demo.username, Secret(demo.password))
-    qtbot.waitUntil(lambda: synced(app), timeout=WAIT_MS)
+    app.sign_in_approved_by(hub_url, lambda code: local_hub.decide_device(code, demo.username))
+    qtbot.waitUntil(lambda: synced(app), timeout=30_000)
     assert app.tray_state().account_line == "Signed in as demo"
     assert app.window._account.text() == "Signed in as demo"
+    assert app.session.state.sign_in == "web"
 
 
-def test_a_failed_background_sign_in_is_shown(qtbot: QtBot, apps: AppFactory, hub_url: str) -> None:
+def test_a_failed_background_sign_in_is_shown(
+    qtbot: QtBot, apps: AppFactory, local_hub: LocalHub, hub_url: str
+) -> None:
     app = started(qtbot, apps.make())
     shown = notifications(app)
-    app.sign_in_with(hub_url, "alice", Secret("wrong password"))
-    qtbot.waitUntil(lambda: bool(shown), timeout=WAIT_MS)
-    assert shown[0] == Notification(
-        "Could not sign in", "Incorrect username, password or code.", Health.ERROR
+    app.sign_in_approved_by(
+        hub_url, lambda code: local_hub.decide_device(code, "alice", approve=False)
     )
+    qtbot.waitUntil(lambda: bool(shown), timeout=30_000)
+    assert shown[0].title == "Could not sign in" and shown[0].health is Health.ERROR
+    assert "denied" in shown[0].message.lower()
 
 
 def test_sync_now_in_the_menu_or_the_window_is_a_persons_request(

@@ -33,7 +33,6 @@ from hubtokens.core.hub.urls import DEFAULT_HUB_URL, normalize_hub_url
 from hubtokens.core.keeper import Keeper, KeeperLock
 from hubtokens.core.logs import configure_logging
 from hubtokens.core.paths import HOME_ENV, AppPaths
-from hubtokens.core.secret import Secret
 from hubtokens.core.settings import SettingsStore
 from hubtokens.core.vault import Vault
 from hubtokens.credhelper.appserver import server_for
@@ -193,8 +192,7 @@ def _run(options: argparse.Namespace, environ: dict[str, str], sandbox: DemoSand
         instance.activated.connect(app.window.bring_forward)
     app.start(background=options.background or options.screenshots is not None)
     if sandbox:
-        account = sandbox.account
-        app.sign_in_with(sandbox.hub.url, account.username, Secret(account.password))
+        app.sign_in_approved_by(sandbox.hub.url, sandbox.approve)
     _add_one_shot_jobs(options, app, qt_app, expect_sign_in=sandbox is not None)
     try:
         # Everything built at start-up lives until quit: keep it out of the collector, whose

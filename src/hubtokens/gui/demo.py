@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 from keyring.backend import KeyringBackend
@@ -51,8 +52,13 @@ class DemoSandbox:
         self._home = tempfile.TemporaryDirectory(prefix="hubtokens-demo-")
         self.home = Path(self._home.name)
         self.keychain = DemoKeychain()
-        self.hub = LocalHub(HubConfig()).start()
+        # Polled every second: the demo signs in through the browser's flow at start.
+        self.hub = LocalHub(HubConfig(device_poll_interval=timedelta(seconds=1))).start()
         self.account: DemoAccount = self.hub.seed_demo()
+
+    def approve(self, user_code: str) -> None:
+        """Approve a device's sign-in as the demo account, as a person would at /activate."""
+        self.hub.decide_device(user_code, self.account.username)
 
     def close(self) -> None:
         self.hub.stop()

@@ -183,9 +183,10 @@ class HubTokensApp(QObject):
             docker=self.docker.status,
         )
 
-    def sign_in_with(self, hub_url: str, username: str, password: Secret) -> TaskHandle:
-        """Sign in without the dialog (``--demo``); a failure is shown as a notification."""
-        handle = self.session.sign_in(hub_url, username, password)
+    def sign_in_approved_by(self, hub_url: str, approve: Callable[[str], None]) -> TaskHandle:
+        """Sign in through the browser's flow without the dialog, ``approve(user_code)`` giving
+        the approval (``--demo``); a failure is shown as a notification."""
+        handle = self.session.sign_in_approved_by(hub_url, approve)
         handle.failed.connect(self._on_background_sign_in_failed)
         return handle
 

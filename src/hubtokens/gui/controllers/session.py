@@ -10,6 +10,7 @@ or sign-out, this device's auto token deleted) is checked at once rather than at
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -247,6 +248,19 @@ class SessionController(QObject):
         handle = self._runner.submit_cancellable(
             "web sign-in wait", self._keeper.complete_web_sign_in, hub_url, authorization
         )
+        self._follow_sign_in(handle, hub_url, sign_in="web")
+        return handle
+
+    def sign_in_approved_by(self, hub_url: str, approve: Callable[[str], None]) -> TaskHandle:
+        """A browser sign-in whose approval ``approve(user_code)`` gives instead of a person
+        at the page (``--demo``, where the demo Hub approves its own account)."""
+
+        def sign_in(cancelled: threading.Event) -> SignInResult:
+            authorization = self._keeper.start_web_sign_in(hub_url)
+            approve(authorization.user_code)
+            return self._keeper.complete_web_sign_in(hub_url, authorization, cancelled)
+
+        handle = self._runner.submit_cancellable("approved web sign-in", sign_in)
         self._follow_sign_in(handle, hub_url, sign_in="web")
         return handle
 

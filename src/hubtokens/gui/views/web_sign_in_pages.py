@@ -83,7 +83,6 @@ class CodePage(QWidget):
         caption.setStyleSheet(NOTE_STYLE)
         caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.code = QLabel()
-        self.code.setAccessibleName("One-time code")
         self.code.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.code.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse
@@ -103,8 +102,7 @@ class CodePage(QWidget):
         self.instructions = _paragraph()
         self.instructions.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.reopen_link = link_button("Open the sign-in page again", "Open the sign-in page again")
-        self.time_left = _paragraph(note=True)
-        self.time_left.setAccessibleName("Time left")
+        self.time_left = _paragraph(note=True)  # its text is what a screen reader reads
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(8)
@@ -120,6 +118,8 @@ class CodePage(QWidget):
 
     def show_authorization(self, authorization: DeviceAuthorization, *, opened: bool) -> None:
         self.code.setText(authorization.user_code)
+        # A screen reader reads a label's name: it must carry the code itself.
+        self.code.setAccessibleName(f"One-time code {authorization.user_code}")
         self.copy_button.setText("Copy code")
         page = authorization.verification_uri
         if opened:
