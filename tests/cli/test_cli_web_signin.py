@@ -49,6 +49,14 @@ def _start(cli: Cli, *args: str, env: dict[str, str] | None = None) -> subproces
     )
 
 
+def _recording_browser(folder: Path, opened: Path) -> str:
+    """A $BROWSER command that writes down the page it is asked to open."""
+    program = folder / "browser"
+    program.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {opened}\n')
+    program.chmod(0o755)
+    return f"{program} %s"
+
+
 def _code_from(process: subprocess.Popen[str]) -> tuple[str, list[str]]:
     """The one-time code the program printed, and the lines up to it."""
     assert process.stderr is not None
@@ -86,10 +94,7 @@ def test_the_browser_opens_at_the_page_with_the_code_where_there_is_a_display(
     cli: Cli, local_hub: LocalHub, tmp_path: Path
 ) -> None:
     opened = tmp_path / "opened"
-    browser = tmp_path / "browser"
-    browser.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {opened}\n')
-    browser.chmod(0o755)
-    process = _start(cli, env={"BROWSER": f"{browser} %s", "DISPLAY": ":99"})
+    process = _start(cli, env={"BROWSER": _recording_browser(tmp_path, opened), "DISPLAY": ":99"})
     code, _ = _code_from(process)
     local_hub.decide_device(code, "alice")
     _, err = process.communicate(timeout=60)
@@ -103,11 +108,9 @@ def test_no_browser_is_opened_without_a_display_or_with_no_browser(
     cli: Cli, local_hub: LocalHub, tmp_path: Path
 ) -> None:
     opened = tmp_path / "opened"
-    browser = tmp_path / "browser"
-    browser.write_text(f"#!/bin/sh\ntouch {opened}\n")
-    browser.chmod(0o755)
+    browser = _recording_browser(tmp_path, opened)
     for extra, env in (((), {"DISPLAY": ""}), (("--no-browser",), {"DISPLAY": ":99"})):
-        process = _start(cli, *extra, env={"BROWSER": f"{browser} %s", **env})
+        process = _start(cli, *extra, env={"BROWSER": browser, **env})
         code, _ = _code_from(process)
         local_hub.decide_device(code, "alice", approve=False)
         _, err = process.communicate(timeout=60)

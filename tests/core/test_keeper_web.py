@@ -60,6 +60,16 @@ def keyring() -> Iterator[SwitchableKeyring]:
     backend.release()
 
 
+@pytest.fixture
+def keeper(
+    tmp_path: Path, web_hub: LocalHub, keyring: SwitchableKeyring, hub_clock: HubClock
+) -> Keeper:
+    """A keeper signed in through the browser as alice."""
+    signed_in = make_keeper(tmp_path, _vault(keyring), hub_clock.now)
+    _web_sign_in(signed_in, web_hub)
+    return signed_in
+
+
 def _vault(keyring: SwitchableKeyring) -> Vault:
     return Vault(keyring, deadline=0.5)
 
@@ -127,10 +137,12 @@ def test_renewal_rotates_the_refresh_token_and_two_processes_share_the_session(
 
 
 def test_a_refused_refresh_ends_the_session_and_says_docker_removed_the_token(
-    tmp_path: Path, web_hub: LocalHub, keyring: SwitchableKeyring, hub_clock: HubClock
+    tmp_path: Path,
+    keeper: Keeper,
+    web_hub: LocalHub,
+    keyring: SwitchableKeyring,
+    hub_clock: HubClock,
 ) -> None:
-    keeper = make_keeper(tmp_path, _vault(keyring), hub_clock.now)
-    _web_sign_in(keeper, web_hub)
     refresh_token = keychain_item(keyring, "refresh-token", web_hub.url)
     assert refresh_token is not None
     signin.revoke(
@@ -156,10 +168,8 @@ def test_a_refused_refresh_ends_the_session_and_says_docker_removed_the_token(
 
 
 def test_an_unreachable_sign_in_service_never_ends_the_session(
-    tmp_path: Path, web_hub: LocalHub, keyring: SwitchableKeyring, hub_clock: HubClock
+    keeper: Keeper, web_hub: LocalHub, keyring: SwitchableKeyring, hub_clock: HubClock
 ) -> None:
-    keeper = make_keeper(tmp_path, _vault(keyring), hub_clock.now)
-    _web_sign_in(keeper, web_hub)
     hub_clock.advance(ACCESS_MINUTES * 60)
     web_hub.set_faults(Fault("error", path="/oauth/token", value=503))
 
@@ -208,10 +218,8 @@ def test_six_devices_leave_five_tokens_and_the_displaced_one_waits_for_a_person(
 
 
 def test_signing_out_deletes_the_token_revokes_the_session_and_forgets_it(
-    tmp_path: Path, web_hub: LocalHub, keyring: SwitchableKeyring, hub_clock: HubClock
+    keeper: Keeper, web_hub: LocalHub, keyring: SwitchableKeyring, hub_clock: HubClock
 ) -> None:
-    keeper = make_keeper(tmp_path, _vault(keyring), hub_clock.now)
-    _web_sign_in(keeper, web_hub)
     refresh_token = keychain_item(keyring, "refresh-token", web_hub.url)
     assert refresh_token is not None
 
@@ -228,10 +236,8 @@ def test_signing_out_deletes_the_token_revokes_the_session_and_forgets_it(
 
 
 def test_signing_out_offline_forgets_locally_and_says_the_revoke_was_not_sent(
-    tmp_path: Path, web_hub: LocalHub, keyring: SwitchableKeyring, hub_clock: HubClock
+    keeper: Keeper, web_hub: LocalHub, keyring: SwitchableKeyring, hub_clock: HubClock
 ) -> None:
-    keeper = make_keeper(tmp_path, _vault(keyring), hub_clock.now)
-    _web_sign_in(keeper, web_hub)
     hub_clock.advance(ACCESS_MINUTES * 60)  # the next request needs a renewal
     web_hub.set_faults(Fault("error", path="/oauth", value=503))
 
@@ -256,10 +262,12 @@ def test_cancelling_the_wait_returns_at_once_and_leaves_nothing(
 
 
 def test_a_crash_before_the_secret_is_stored_leaves_no_orphan(
-    tmp_path: Path, web_hub: LocalHub, keyring: SwitchableKeyring, hub_clock: HubClock
+    tmp_path: Path,
+    keeper: Keeper,
+    web_hub: LocalHub,
+    keyring: SwitchableKeyring,
+    hub_clock: HubClock,
 ) -> None:
-    keeper = make_keeper(tmp_path, _vault(keyring), hub_clock.now)
-    _web_sign_in(keeper, web_hub)
     record = keeper.account(web_hub.url)
     assert record is not None and record.auto_token is not None
     web_hub.delete_token(record.auto_token.uuid)
