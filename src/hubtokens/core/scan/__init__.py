@@ -1,0 +1,1 @@
+"""The leak guard: find Docker access tokens where they should not be (files, history, home)."""

@@ -1,0 +1,30 @@
+"""One place a secret was found: where, what kind, and the secret (never printed, never stored)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hubtokens.core.scan.patterns import fingerprint, mask
+from hubtokens.core.secret import Secret
+
+KIND_PAT = "pat"
+KIND_OAT = "oat"
+KIND_DOCKER_CONFIG_PAT = "docker-config-pat"
+KIND_DOCKER_CONFIG_PASSWORD = "docker-config-password"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    path: str  # as given/relative to the root scanned; for history, the path in the tree
+    line: int | None
+    commit: str | None  # full hex sha for history findings, else None
+    kind: str  # one of the KIND_* names
+    secret: Secret
+
+    @property
+    def masked(self) -> str:
+        return mask(self.secret.reveal())
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.secret.reveal())
