@@ -20,6 +20,8 @@ class Finding:
     commit: str | None  # full hex sha for history findings, else None
     kind: str  # one of the KIND_* names
     secret: Secret
+    # the user name of a docker config entry: the Hub signs a token in only under its owner
+    account: str | None = None
 
     @property
     def masked(self) -> str:
