@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -49,38 +50,43 @@ class Sleeps:
 
 
 @pytest.fixture
-def client(local_hub: LocalHub, hub_clock: HubClock) -> HubClient:
-    return HubClient(local_hub.url, clock=hub_clock.now)
-
-
-@pytest.fixture
-def session(client: HubClient, alice_password: str) -> SessionToken:
-    signed_in = client.login("alice", Secret(alice_password))
-    assert isinstance(signed_in, SessionToken)
-    return signed_in
-
-
-@pytest.fixture
 def sleeps() -> Sleeps:
     return Sleeps()
 
 
 @pytest.fixture
-def identifier(
-    client: HubClient,
-    local_hub: LocalHub,
-    session: SessionToken,
-    hub_clock: HubClock,
-    sleeps: Sleeps,
-) -> Identifier:
-    return Identifier(
-        client,
-        hub_url=local_hub.url,
-        account="alice",
-        management_session=lambda: session,
-        clock=hub_clock.now,
-        sleep=sleeps,
-    )
+def client(local_hub: LocalHub, hub_clock: HubClock) -> HubClient:
+    return HubClient(local_hub.url, clock=hub_clock.now)
+
+
+@pytest.fixture
+def make_identifier(
+    client: HubClient, local_hub: LocalHub, hub_clock: HubClock, alice_password: str, sleeps: Sleeps
+) -> Callable[..., Identifier]:
+    """Identifiers signed in as alice; the management session is made only when asked for."""
+
+    def management_session() -> SessionToken:
+        signed_in = client.login("alice", Secret(alice_password))
+        assert isinstance(signed_in, SessionToken)
+        return signed_in
+
+    def make(hub_url: str | None = None, device_token: str | None = None) -> Identifier:
+        return Identifier(
+            client,
+            hub_url=hub_url or local_hub.url,
+            account="alice",
+            management_session=management_session,
+            clock=hub_clock.now,
+            device_token=device_token,
+            sleep=sleeps,
+        )
+
+    return make
+
+
+@pytest.fixture
+def identifier(make_identifier: Callable[..., Identifier]) -> Identifier:
+    return make_identifier()
 
 
 def test_a_token_of_this_account_is_named_with_what_it_was_before_the_check(
@@ -105,17 +111,10 @@ def test_a_token_of_this_account_is_named_with_what_it_was_before_the_check(
 
 
 def test_this_devices_auto_token_is_called_so(
-    client: HubClient, local_hub: LocalHub, session: SessionToken, hub_clock: HubClock
+    make_identifier: Callable[..., Identifier], local_hub: LocalHub
 ) -> None:
     uuid, secret = local_hub.create_token("alice", "auto", ["repo:admin"], generated_by="auto")
-    identifier = Identifier(
-        client,
-        hub_url=local_hub.url,
-        account="alice",
-        management_session=lambda: session,
-        clock=hub_clock.now,
-        device_token=uuid,
-    )
+    identifier = make_identifier(device_token=uuid)
 
     identity = identifier.identify([found(secret)]).identities[found(secret).fingerprint]
 
@@ -175,14 +174,12 @@ def test_passwords_and_organization_tokens_of_unknown_orgs_are_not_sent(
     password = found(alice_password, KIND_DOCKER_CONFIG_PASSWORD, "alice")
     organization = found("dckr_" + "oat_" + "x" * 30, KIND_OAT)
 
-    before = len(local_hub.request_log)  # the management session's sign-in
-
     result = identifier.identify([password, organization])
 
     assert result.identities[password.fingerprint].words == PASSWORD_WORDS
     assert result.identities[organization.fingerprint].words == ORGANIZATION_WORDS
     assert result.identities[password.fingerprint].live is None
-    assert local_hub.request_log[before:] == []  # nothing to ask: not even the token list
+    assert local_hub.request_log == []  # nothing to ask: not even a sign-in
 
 
 def test_a_short_retry_after_is_waited_out(
@@ -218,16 +215,10 @@ def test_a_long_retry_after_stops_the_run_and_says_until_when(
 
 
 def test_a_hub_over_plain_http_elsewhere_is_refused(
-    client: HubClient, session: SessionToken, hub_clock: HubClock
+    make_identifier: Callable[..., Identifier],
 ) -> None:
     with pytest.raises(UsageError, match="only over TLS"):
-        Identifier(
-            client,
-            hub_url="http://hub.example.test",
-            account="alice",
-            management_session=lambda: session,
-            clock=hub_clock.now,
-        )
+        make_identifier(hub_url="http://hub.example.test")
 
 
 def test_deactivate_switches_off_only_this_accounts_live_tokens(
