@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from hubtokens import __version__
-from hubtokens.cli.commands import account, docker, tokens
+from hubtokens.cli.commands import account, docker, scan, tokens
 from hubtokens.cli.context import Context
 from hubtokens.cli.output import Output
 from hubtokens.core.errors import ExitCode, HubTokensError
@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     account.add_parsers(sub, common)
     tokens.add_parsers(sub, common)
     docker.add_parsers(sub, common)
+    scan.add_parsers(sub, common)
     sub.add_parser("gui", help="start the desktop app (see: hubtokens gui --help)")
     sub.add_parser(
         "hub", help="run the local Docker Hub-compatible service (see: hubtokens hub --help)"
