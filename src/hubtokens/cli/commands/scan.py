@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from hubtokens.cli import leak_identify
 from hubtokens.cli.context import Context
 from hubtokens.cli.output import Output
 from hubtokens.core.errors import ExitCode, UsageError
@@ -76,6 +77,7 @@ def add_parsers(
         "shell start-up files",
     )
     p.add_argument("--sarif", action="store_true", help="print SARIF 2.1.0 (for code scanning)")
+    leak_identify.add_arguments(p)
     p.set_defaults(run=scan)
 
 
@@ -83,14 +85,18 @@ def scan(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     if args.sarif and out.as_json:
         raise UsageError("choose one of --json and --sarif")
     roots = _roots(args)
+    identifying = leak_identify.prepare(args, ctx)
     stats = ScanStats()
     findings: list[Finding] = []
     for source in SOURCES:
         if source.wanted(args):
             findings.extend(source.findings(args, ctx, stats))
     findings.extend(scan_paths(roots, stats=stats))
-    _print(findings, out, sarif=args.sarif)
+    extra = None if identifying is None else leak_identify.identify(identifying, findings, out)
+    _print(findings, out, sarif=args.sarif, extra=extra)
     _summary(findings, stats, out)
+    if identifying is not None and identifying.deactivate:
+        leak_identify.deactivate(identifying, out)
     return ExitCode.ERROR if findings else ExitCode.OK
 
 
@@ -104,11 +110,19 @@ def _roots(args: argparse.Namespace) -> list[Path]:
     return [Path(path) for path in given]
 
 
-def _print(findings: list[Finding], out: Output, *, sarif: bool) -> None:
+def _print(
+    findings: list[Finding], out: Output, *, sarif: bool, extra: formats.Extra | None
+) -> None:
     if sarif:
-        out.json(formats.sarif_log(findings))
+        out.json(formats.sarif_log(findings, extra))
     elif out.as_json:
-        out.json(formats.json_records(findings))
+        out.json(formats.json_records(findings, extra))
+    elif findings and extra is not None:
+        rows = [
+            (*row, extra[f.fingerprint]["identity"])
+            for row, f in zip(formats.table_rows(findings), findings, strict=True)
+        ]
+        out.table((*formats.TABLE_HEADERS, leak_identify.IDENTITY_HEADER), rows)
     elif findings:
         out.table(formats.TABLE_HEADERS, formats.table_rows(findings))
 

@@ -1,0 +1,258 @@
+"""``hubtokens scan --identify/--deactivate`` as the real program, against the local Hub over HTTP
+and a real keychain. Token strings are made at run time."""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hubtokens.localhub import Fault, LocalHub
+from tests.cli.conftest import Cli
+
+AUTH_PATH = "/v2/auth/token"
+
+
+def auth_statuses(hub: LocalHub) -> list[int]:
+    return [status for _method, path, status in hub.request_log if path == AUTH_PATH]
+
+
+def is_active(hub: LocalHub, username: str, uuid: str) -> bool:
+    (token,) = [t for t in hub.tokens(username) if t["uuid"] == uuid]
+    return bool(token["is_active"])
+
+
+def records(stdout: str) -> dict[str, list[dict[str, Any]]]:
+    """The --json findings, by path's file name."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for record in json.loads(stdout):
+        found.setdefault(Path(record["path"]).name, []).append(record)
+    return found
+
+
+def docker_config(folder: Path, user: str, secret: str) -> None:
+    auth = base64.b64encode(f"{user}:{secret}".encode()).decode()
+    folder.mkdir()
+    (folder / "config.json").write_text(
+        json.dumps({"auths": {"https://index.docker.io/v1/": {"auth": auth}}})
+    )
+
+
+def assert_no_secret_shown(cli: Cli, *secret_values: str) -> None:
+    for value in secret_values:
+        assert all(value not in text for text in cli.transcript)
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    folder = tmp_path / "project"
+    folder.mkdir()
+    return folder
+
+
+def test_identify_tells_which_token_each_secret_is_asking_once_per_secret(
+    signed_in_cli: Cli, local_hub: LocalHub, tree: Path, alice_password: str
+) -> None:
+    mine, my_secret = local_hub.create_token("alice", "CI read", ["repo:read"])
+    gone, gone_secret = local_hub.create_token("alice", "old", ["repo:read"])
+    local_hub.delete_token(gone)
+    local_hub.add_user("bob", secrets.token_urlsafe(16))
+    theirs, their_secret = local_hub.create_token("bob", "bob's CI", ["repo:write"])
+    (tree / ".env").write_text(f"TOKEN={my_secret}\nOLD={gone_secret}\n")
+    (tree / "ci.yml").write_text(f"password: {my_secret}\n")  # the same secret again
+    docker_config(tree / "docker", "bob", their_secret)
+    before = len(auth_statuses(local_hub))
+
+    result = signed_in_cli("scan", str(tree), "--identify", "--json")
+
+    assert result.returncode == 1, result.stderr
+    found = records(result.stdout)
+    env, ci, config = found[".env"], found["ci.yml"], found["config.json"]
+    assert env[0]["live"] is True and env[0]["uuid"] == mine
+    assert env[0]["description"] == "CI read"
+    assert env[0]["identity"].startswith("your token 'CI read' (Read-only, active, ")
+    assert ci[0]["uuid"] == mine
+    assert env[1]["live"] is False and env[1]["uuid"] is None
+    assert env[1]["identity"].startswith("not valid")
+    assert config[0]["live"] is True and config[0]["uuid"] == theirs
+    assert config[0]["account"] == "bob"
+    assert config[0]["identity"] == "live, not yours: a token of bob"
+    assert config[0]["description"] is None
+    # three distinct secrets, each exchanged once although one was found twice
+    assert auth_statuses(local_hub)[before:] == [200, 401, 200]
+    assert "counts as a use of it on the hub" in result.stderr
+    assert_no_secret_shown(signed_in_cli, my_secret, gone_secret, their_secret, alice_password)
+
+
+def test_identify_adds_a_column_to_the_table(
+    signed_in_cli: Cli, local_hub: LocalHub, tree: Path
+) -> None:
+    _, secret = local_hub.create_token("alice", "CI read", ["repo:read"])
+    (tree / ".env").write_text(f"TOKEN={secret}\n")
+
+    result = signed_in_cli("scan", str(tree), "--identify")
+
+    assert result.returncode == 1, result.stderr
+    header, row = result.stdout.splitlines()
+    assert header.split()[-2:] == ["WHICH", "TOKEN"]
+    assert "your token 'CI read' (Read-only, active, never used before)" in row
+    assert_no_secret_shown(signed_in_cli, secret)
+
+
+def test_a_passwords_in_dockers_config_is_not_sent(
+    signed_in_cli: Cli, local_hub: LocalHub, tree: Path, alice_password: str
+) -> None:
+    docker_config(tree / "docker", "alice", alice_password)
+    before = len(local_hub.request_log)
+
+    result = signed_in_cli("scan", str(tree), "--identify", "--json")
+
+    assert result.returncode == 1, result.stderr
+    (record,) = records(result.stdout)["config.json"]
+    assert record["kind"] == "docker-config-password"
+    assert record["identity"] == "a password, not identified"
+    assert record["live"] is None
+    assert local_hub.request_log[before:] == []
+    assert_no_secret_shown(signed_in_cli, alice_password)
+
+
+def test_identify_waits_out_a_short_retry_after(
+    signed_in_cli: Cli, local_hub: LocalHub, tree: Path
+) -> None:
+    mine, secret = local_hub.create_token("alice", "CI read", ["repo:read"])
+    (tree / ".env").write_text(f"TOKEN={secret}\n")
+    local_hub.set_faults(Fault("rate_limit", count=1, path=AUTH_PATH, value=1))
+    before = len(auth_statuses(local_hub))
+
+    result = signed_in_cli("scan", str(tree), "--identify", "--json")
+
+    assert result.returncode == 1, result.stderr
+    (record,) = records(result.stdout)[".env"]
+    assert record["uuid"] == mine
+    assert auth_statuses(local_hub)[before:] == [429, 200]
+
+
+def test_identify_stops_at_a_long_retry_after_and_says_so(
+    signed_in_cli: Cli, local_hub: LocalHub, tree: Path
+) -> None:
+    _, secret = local_hub.create_token("alice", "CI read", ["repo:read"])
+    (tree / ".env").write_text(f"TOKEN={secret}\n")
+    local_hub.set_faults(Fault("rate_limit", path=AUTH_PATH, value=3600))
+
+    result = signed_in_cli("scan", str(tree), "--identify", "--json")
+
+    assert result.returncode == 1, result.stderr
+    (record,) = records(result.stdout)[".env"]
+    assert record["live"] is None
+    assert record["identity"].startswith("not checked: ")
+    assert "identification stopped:" in result.stderr
+    assert "is rate limiting this check until" in result.stderr
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_a_hub_over_plain_http_elsewhere_gets_no_secret(
+    signed_in_cli: Cli, local_hub: LocalHub, tree: Path, how: str
+) -> None:
+    _, secret = local_hub.create_token("alice", "CI read", ["repo:read"])
+    (tree / ".env").write_text(f"TOKEN={secret}\n")
+    elsewhere = "http://hub.example.test"
+    before = len(local_hub.request_log)
+
+    if how == "option":
+        result = signed_in_cli("scan", str(tree), "--identify", "--hub", elsewhere)
+    else:
+        result = signed_in_cli(
+            "scan", str(tree), "--identify", env={"HUBTOKENS_HUB_URL": elsewhere}
+        )
+
+    assert result.returncode == 2
+    assert "tokens travel only over TLS" in result.stderr
+    assert result.stdout == ""
+    assert local_hub.request_log[before:] == []
+
+
+def test_identify_needs_a_sign_in(cli: Cli, local_hub: LocalHub, tree: Path) -> None:
+    _, secret = local_hub.create_token("alice", "CI read", ["repo:read"])
+    (tree / ".env").write_text(f"TOKEN={secret}\n")
+
+    result = cli("scan", str(tree), "--identify")
+
+    assert result.returncode == 3
+    assert "not signed in" in result.stderr
+    assert "hubtokens signin" in result.stderr
+    assert auth_statuses(local_hub) == []
+
+
+def test_deactivate_with_yes_switches_off_this_accounts_token_and_says_how_to_replace_it(
+    signed_in_cli: Cli, local_hub: LocalHub, tree: Path
+) -> None:
+    mine, my_secret = local_hub.create_token("alice", "CI read", ["repo:read"])
+    local_hub.add_user("bob", secrets.token_urlsafe(16))
+    theirs, their_secret = local_hub.create_token("bob", "bob's CI", ["repo:write"])
+    (tree / ".env").write_text(f"TOKEN={my_secret}\n")
+    docker_config(tree / "docker", "bob", their_secret)
+
+    result = signed_in_cli("scan", str(tree), "--deactivate", "--yes")
+
+    assert result.returncode == 1, result.stderr
+    assert not is_active(local_hub, "alice", mine)
+    assert is_active(local_hub, "bob", theirs)  # not ours to switch off
+    assert f"Deactivated 'CI read' ({mine})" in result.stderr
+    assert "Replace…" in result.stderr
+    assert "hubtokens token create --description 'CI read' --access read" in result.stderr
+    assert f"hubtokens token rm {mine}" in result.stderr
+    assert_no_secret_shown(signed_in_cli, my_secret, their_secret)
+
+
+def test_deactivate_without_a_terminal_or_yes_is_refused_and_sends_nothing(
+    signed_in_cli: Cli, local_hub: LocalHub, tree: Path
+) -> None:
+    mine, secret = local_hub.create_token("alice", "CI read", ["repo:read"])
+    (tree / ".env").write_text(f"TOKEN={secret}\n")
+
+    result = signed_in_cli("scan", str(tree), "--deactivate")  # stdin is a pipe
+
+    assert result.returncode == 2
+    assert "--deactivate asks for confirmation on a terminal" in result.stderr
+    assert "--yes" in result.stderr
+    assert is_active(local_hub, "alice", mine)
+    assert auth_statuses(local_hub) == []  # not even identified: "last used" is untouched
+
+
+def test_deactivating_this_devices_auto_token_says_what_that_means(
+    signed_in_cli: Cli, local_hub: LocalHub, tree: Path
+) -> None:
+    printed = signed_in_cli("token", "print")
+    assert printed.returncode == 0, printed.stderr
+    auto_secret = printed.stdout.strip()
+    (tree / ".env").write_text(f"TOKEN={auto_secret}\n")
+    listed = signed_in_cli("token", "ls", "--source", "auto", "--json")
+    (auto,) = [t for t in json.loads(listed.stdout) if t["this_device"]]
+
+    result = signed_in_cli("scan", str(tree), "--deactivate", "--yes")
+
+    assert result.returncode == 1, result.stderr
+    assert not is_active(local_hub, "alice", auto["uuid"])
+    assert f"'{auto['description']}' is this device's auto token" in result.stderr
+    assert "docker on this device has no working credential" in result.stderr
+    assert "does not replace it" in result.stderr
+    assert f"hubtokens token rm {auto['uuid']}" in result.stderr
+    assert "this device's auto token" in result.stdout  # the table's words
+
+
+def test_yes_without_deactivate_is_bad_input(signed_in_cli: Cli, tree: Path) -> None:
+    result = signed_in_cli("scan", str(tree), "--yes")
+
+    assert result.returncode == 2
+    assert "--yes only confirms --deactivate" in result.stderr
+
+
+def test_help_says_identifying_is_a_use_of_the_token(cli: Cli) -> None:
+    result = cli("scan", "--help")
+
+    assert result.returncode == 0
+    assert "counts as a use of it on the hub" in " ".join(result.stdout.split())
