@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import secrets
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +57,14 @@ def tree(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.fixture
+def ci_token(local_hub: LocalHub, tree: Path) -> tuple[str, str]:
+    """(uuid, secret) of alice's token "CI read", left in the tree's .env."""
+    uuid, secret = local_hub.create_token("alice", "CI read", ["repo:read"])
+    (tree / ".env").write_text(f"TOKEN={secret}\n")
+    return uuid, secret
+
+
 def test_identify_tells_which_token_each_secret_is_asking_once_per_secret(
     signed_in_cli: Cli, local_hub: LocalHub, tree: Path, alice_password: str
 ) -> None:
@@ -89,10 +100,9 @@ def test_identify_tells_which_token_each_secret_is_asking_once_per_secret(
 
 
 def test_identify_adds_a_column_to_the_table(
-    signed_in_cli: Cli, local_hub: LocalHub, tree: Path
+    signed_in_cli: Cli, local_hub: LocalHub, ci_token: tuple[str, str], tree: Path
 ) -> None:
-    _, secret = local_hub.create_token("alice", "CI read", ["repo:read"])
-    (tree / ".env").write_text(f"TOKEN={secret}\n")
+    _, secret = ci_token
 
     result = signed_in_cli("scan", str(tree), "--identify")
 
@@ -121,10 +131,9 @@ def test_a_passwords_in_dockers_config_is_not_sent(
 
 
 def test_identify_waits_out_a_short_retry_after(
-    signed_in_cli: Cli, local_hub: LocalHub, tree: Path
+    signed_in_cli: Cli, local_hub: LocalHub, ci_token: tuple[str, str], tree: Path
 ) -> None:
-    mine, secret = local_hub.create_token("alice", "CI read", ["repo:read"])
-    (tree / ".env").write_text(f"TOKEN={secret}\n")
+    mine, _ = ci_token
     local_hub.set_faults(Fault("rate_limit", count=1, path=AUTH_PATH, value=1))
     before = len(auth_statuses(local_hub))
 
@@ -137,10 +146,8 @@ def test_identify_waits_out_a_short_retry_after(
 
 
 def test_identify_stops_at_a_long_retry_after_and_says_so(
-    signed_in_cli: Cli, local_hub: LocalHub, tree: Path
+    signed_in_cli: Cli, local_hub: LocalHub, ci_token: tuple[str, str], tree: Path
 ) -> None:
-    _, secret = local_hub.create_token("alice", "CI read", ["repo:read"])
-    (tree / ".env").write_text(f"TOKEN={secret}\n")
     local_hub.set_faults(Fault("rate_limit", path=AUTH_PATH, value=3600))
 
     result = signed_in_cli("scan", str(tree), "--identify", "--json")
@@ -155,10 +162,8 @@ def test_identify_stops_at_a_long_retry_after_and_says_so(
 
 @pytest.mark.parametrize("how", ["option", "environment"])
 def test_a_hub_over_plain_http_elsewhere_gets_no_secret(
-    signed_in_cli: Cli, local_hub: LocalHub, tree: Path, how: str
+    signed_in_cli: Cli, local_hub: LocalHub, ci_token: tuple[str, str], tree: Path, how: str
 ) -> None:
-    _, secret = local_hub.create_token("alice", "CI read", ["repo:read"])
-    (tree / ".env").write_text(f"TOKEN={secret}\n")
     elsewhere = "http://hub.example.test"
     before = len(local_hub.request_log)
 
@@ -175,9 +180,9 @@ def test_a_hub_over_plain_http_elsewhere_gets_no_secret(
     assert local_hub.request_log[before:] == []
 
 
-def test_identify_needs_a_sign_in(cli: Cli, local_hub: LocalHub, tree: Path) -> None:
-    _, secret = local_hub.create_token("alice", "CI read", ["repo:read"])
-    (tree / ".env").write_text(f"TOKEN={secret}\n")
+def test_identify_needs_a_sign_in(
+    cli: Cli, local_hub: LocalHub, ci_token: tuple[str, str], tree: Path
+) -> None:
 
     result = cli("scan", str(tree), "--identify")
 
@@ -209,10 +214,9 @@ def test_deactivate_with_yes_switches_off_this_accounts_token_and_says_how_to_re
 
 
 def test_deactivate_without_a_terminal_or_yes_is_refused_and_sends_nothing(
-    signed_in_cli: Cli, local_hub: LocalHub, tree: Path
+    signed_in_cli: Cli, local_hub: LocalHub, ci_token: tuple[str, str], tree: Path
 ) -> None:
-    mine, secret = local_hub.create_token("alice", "CI read", ["repo:read"])
-    (tree / ".env").write_text(f"TOKEN={secret}\n")
+    mine, _ = ci_token
 
     result = signed_in_cli("scan", str(tree), "--deactivate")  # stdin is a pipe
 
@@ -256,3 +260,40 @@ def test_help_says_identifying_is_a_use_of_the_token(cli: Cli) -> None:
 
     assert result.returncode == 0
     assert "counts as a use of it on the hub" in " ".join(result.stdout.split())
+
+
+def on_a_terminal(cli: Cli, answer: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the program with a pseudo-terminal for stdin, typing ``answer`` to its question."""
+    controller, terminal = os.openpty()
+    try:
+        with subprocess.Popen(
+            [sys.executable, "-m", "hubtokens", *args],
+            stdin=terminal,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=cli.env,
+            text=True,
+        ) as process:
+            os.write(controller, answer.encode() + b"\n")  # the line waits in the terminal
+            stdout, stderr = process.communicate(timeout=60)
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    cli.transcript += [stdout, stderr]
+    return subprocess.CompletedProcess(args, process.returncode, stdout, stderr)
+
+
+@pytest.mark.parametrize("answer", ["y", "n"])
+def test_deactivate_asks_on_a_terminal_naming_the_tokens(
+    signed_in_cli: Cli, local_hub: LocalHub, ci_token: tuple[str, str], tree: Path, answer: str
+) -> None:
+    mine, secret = ci_token
+
+    result = on_a_terminal(signed_in_cli, answer, "scan", str(tree), "--deactivate")
+
+    assert result.returncode == 1, result.stderr
+    host = local_hub.url.removeprefix("http://")
+    assert f"Deactivate 1 token of alice on {host} ('CI read')? [y/N]" in result.stderr
+    assert is_active(local_hub, "alice", mine) is (answer == "n")
+    assert ("Nothing deactivated." in result.stderr) is (answer == "n")
+    assert_no_secret_shown(signed_in_cli, secret)
