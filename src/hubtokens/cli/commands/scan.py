@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from hubtokens.cli import leak_identify
+from hubtokens.cli import leak_git, leak_identify
 from hubtokens.cli.context import Context
 from hubtokens.cli.output import Output
 from hubtokens.core.errors import ExitCode, UsageError
@@ -55,6 +55,7 @@ def _home_findings(args: argparse.Namespace, ctx: Context, stats: ScanStats) -> 
 # The paths come last: they default to "." only when no other source was asked for.
 SOURCES: list[Source] = [
     Source(lambda args: bool(args.home), _home_findings),
+    Source(leak_git.wanted, leak_git.findings),
 ]
 
 
@@ -77,6 +78,7 @@ def add_parsers(
         "shell start-up files",
     )
     p.add_argument("--sarif", action="store_true", help="print SARIF 2.1.0 (for code scanning)")
+    leak_git.add_arguments(p)
     leak_identify.add_arguments(p)
     p.set_defaults(run=scan)
 
@@ -84,6 +86,9 @@ def add_parsers(
 def scan(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     if args.sarif and out.as_json:
         raise UsageError("choose one of --json and --sarif")
+    hook_exit = leak_git.run_hook_option(args, out)
+    if hook_exit is not None:
+        return hook_exit
     roots = _roots(args)
     identifying = leak_identify.prepare(args, ctx)
     stats = ScanStats()

@@ -205,17 +205,19 @@ class _BlobScan:
             unique.setdefault(oid, display)
         if not unique:
             return found
-        with tempfile.TemporaryFile() as errors:
-            process = subprocess.Popen(
+        requests = "".join(oid + "\n" for oid in unique).encode("ascii")
+        with (
+            tempfile.TemporaryFile() as errors,
+            subprocess.Popen(
                 ["git", "cat-file", "--batch", "--buffer"],
                 cwd=self.top,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=errors,
                 bufsize=1 << 16,
-            )
+            ) as process,
+        ):
             assert process.stdin is not None and process.stdout is not None
-            requests = "".join(oid + "\n" for oid in unique).encode("ascii")
             feeder = threading.Thread(target=_feed, args=(process.stdin, requests), daemon=True)
             feeder.start()
             try:
@@ -230,7 +232,6 @@ class _BlobScan:
                         found[oid] = findings
             finally:
                 process.kill()
-                process.wait()
                 feeder.join()
         return found
 
@@ -282,10 +283,12 @@ class _Bounded:
 @contextlib.contextmanager
 def _git_fields(top: Path, command: Sequence[str]) -> Iterator[Iterator[bytes]]:
     """The NUL-separated fields a git command prints, read as it prints them."""
-    with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(
+    with (
+        tempfile.TemporaryFile() as errors,
+        subprocess.Popen(
             ["git", *command], cwd=top, stdout=subprocess.PIPE, stderr=errors
-        )
+        ) as process,
+    ):
         assert process.stdout is not None
 
         def fields(stdout: IO[bytes]) -> Iterator[bytes]:
@@ -303,7 +306,6 @@ def _git_fields(top: Path, command: Sequence[str]) -> Iterator[Iterator[bytes]]:
             yield fields(process.stdout)
         finally:
             process.kill()
-            process.wait()
 
 
 def _is_set(cancelled: threading.Event | None) -> bool:

@@ -48,7 +48,7 @@ Commit blocked: the staged files above hold a Docker access token.
   1. Remove it from those files, then stage them again (git add). Let the keychain hold it:
      docker uses it through a credential helper (hubtokens docker configure).
   2. Count it as leaked: `hubtokens scan --staged --identify` says which token it is;
-     `hubtokens scan --staged --deactivate` switches it off; then make a new one (Replace...).
+     `hubtokens scan --staged --deactivate` switches it off and says how to replace it.
   To commit anyway (not recommended): git commit --no-verify
 EOF
 elif [ "$status" -ne 0 ]; then
