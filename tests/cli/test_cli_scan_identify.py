@@ -14,6 +14,9 @@ from typing import Any
 
 import pytest
 
+from hubtokens.core.errors import AuthenticationFailed
+from hubtokens.core.hub.client import HubClient
+from hubtokens.core.secret import Secret
 from hubtokens.localhub import Fault, LocalHub
 from tests.cli.conftest import Cli
 
@@ -246,6 +249,18 @@ def test_deactivating_this_devices_auto_token_says_what_that_means(
     assert "does not replace it" in result.stderr
     assert f"hubtokens token rm {auto['uuid']}" in result.stderr
     assert "this device's auto token" in result.stdout  # the table's words
+    # what the warning says: the hub refuses it, and the keeper reports it without replacing it
+    with pytest.raises(AuthenticationFailed):
+        HubClient(local_hub.url).auth_token("alice", Secret(auto_secret))
+    synced = signed_in_cli("sync")
+    assert "deactivated on the hub" in synced.stdout + synced.stderr
+    assert [t["uuid"] for t in local_hub.tokens("alice") if t["is_active"]] == []
+    # ... and deleting it, then syncing, brings a new one
+    assert signed_in_cli("token", "rm", auto["uuid"], "--yes").returncode == 0
+    assert signed_in_cli("sync", "--now").returncode == 0
+    (renewed,) = [t for t in local_hub.tokens("alice") if t["is_active"]]
+    assert renewed["uuid"] != auto["uuid"]
+    assert auto_secret not in result.stdout + result.stderr  # `token print` showed it, not scan
 
 
 def test_yes_without_deactivate_is_bad_input(signed_in_cli: Cli, tree: Path) -> None:

@@ -142,7 +142,8 @@ def _auto_warning(identifying: Identifying, auto: Identity) -> str:
         f"'{auto.description}' is this device's auto token: once deactivated, docker on this "
         f"device has no working credential for {host_of(identifying.hub_url)}. Hub Tokens "
         "reports a deactivated auto token and does not replace it; for a new one, delete it "
-        f"(hubtokens token rm {auto.uuid}) and Hub Tokens creates another ({NOW_COMMAND})."
+        f"(hubtokens token rm {auto.uuid}): Hub Tokens then creates another (at once: "
+        f"{NOW_COMMAND})."
     )
 
 
