@@ -144,9 +144,10 @@ def test_another_accounts_live_token_names_its_owner(
 ) -> None:
     local_hub.add_user("bob", alice_password)
     uuid, secret = local_hub.create_token("bob", "bob's CI", ["repo:write"])
-    finding = found(secret, KIND_DOCKER_CONFIG_PAT, "bob")
+    bare, finding = found(secret), found(secret, KIND_DOCKER_CONFIG_PAT, "bob")
 
-    identity = identifier.identify([finding]).identities[finding.fingerprint]
+    result = identifier.identify([bare, finding])  # the config's user name serves both
+    identity = result.identities[finding.fingerprint]
 
     assert identity.live is True
     assert identity.account == "bob"
@@ -154,6 +155,7 @@ def test_another_accounts_live_token_names_its_owner(
     assert identity.description is None  # not ours to list
     assert not identity.yours
     assert identity.words == "live, not yours: a token of bob"
+    assert auth_requests(local_hub) == [200]
 
 
 def test_a_secret_found_twice_is_asked_about_once(
