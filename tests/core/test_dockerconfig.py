@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import secrets
 import stat
 from pathlib import Path
 
@@ -299,3 +301,56 @@ def test_unreadable_json_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
         dc.load_json(str(path))
     assert dc.load_json(str(tmp_path / "missing.json")) is None
+
+
+# --- docker login's plain-text credential ----------------------------------------------------
+
+
+def _plain_config(path: Path) -> str:
+    """A config as ``docker login`` leaves it without a helper, with a secret made now."""
+    auth = base64.b64encode(f"alice:{secrets.token_urlsafe(24)}".encode()).decode()
+    data = {
+        "auths": {
+            "https://index.docker.io/v1/": {"auth": auth},
+            "registry.example.com": {"auth": auth},  # not Docker Hub: not ours to judge
+            "docker.io": {},  # what docker writes beside a credential store: no secret
+        },
+        "currentContext": "default",
+    }
+    path.write_text(json.dumps(data, indent="\t"))
+    return auth
+
+
+def test_finds_only_docker_hub_entries_holding_a_secret(config: Path) -> None:
+    assert dc.plain_docker_hub_credentials(str(config)) == []  # ORIGINAL: an empty entry
+    _plain_config(config)
+    assert dc.plain_docker_hub_credentials(str(config)) == ["https://index.docker.io/v1/"]
+    assert dc.plain_docker_hub_credentials(str(config.parent / "missing.json")) == []
+
+
+def test_removing_the_plain_credential_keeps_the_rest_and_a_backup(config: Path) -> None:
+    auth = _plain_config(config)
+    before = config.read_text()
+    config.chmod(0o640)
+
+    result = dc.remove_plain_docker_hub_credentials(str(config))
+
+    data = json.loads(config.read_text())
+    assert data["auths"] == {"registry.example.com": {"auth": auth}, "docker.io": {}}
+    assert data["currentContext"] == "default"
+    assert auth in config.read_text()  # the other registry's entry stays
+    assert [server for server, _, _ in result.changes] == ["https://index.docker.io/v1/"]
+    assert result.backup == str(config) + dc.BACKUP_SUFFIX
+    assert Path(result.backup).read_text() == before
+    assert stat.S_IMODE(config.stat().st_mode) == 0o640
+    assert stat.S_IMODE(Path(result.backup).stat().st_mode) == 0o640
+    again = dc.remove_plain_docker_hub_credentials(str(config))
+    assert again.changes == [] and again.backup is None  # nothing left: file not rewritten
+
+
+def test_removing_from_a_config_it_cannot_use_changes_nothing(config: Path) -> None:
+    config.write_text("{not json")
+    with pytest.raises(ConfigError):
+        dc.remove_plain_docker_hub_credentials(str(config))
+    assert config.read_text() == "{not json"
+    assert not Path(str(config) + dc.BACKUP_SUFFIX).exists()

@@ -354,6 +354,59 @@ def _remove_cred_helpers(
     return result
 
 
+# What docker login keeps in an ``auths`` entry without a credential helper or store: the
+# secret in plain text (``auth`` is only base64 of "user:secret").
+_PLAIN_CREDENTIAL_FIELDS = ("auth", "password", "identitytoken")
+
+
+def plain_docker_hub_credentials(config_file: str) -> list[str]:
+    """The ``auths`` keys naming Docker Hub whose entry holds a credential in plain text
+    (an empty entry, as docker writes beside a credential store, holds none)."""
+    _, config = _read_config(config_file)
+    return _plain_docker_hub_keys(config)
+
+
+def _plain_docker_hub_keys(config: dict[str, Any]) -> list[str]:
+    auths = config.get("auths")
+    if not isinstance(auths, dict):
+        return []
+    return [
+        key
+        for key, entry in auths.items()
+        if _names_docker_hub(key)
+        and isinstance(entry, dict)
+        and any(entry.get(name) for name in _PLAIN_CREDENTIAL_FIELDS)
+    ]
+
+
+def _names_docker_hub(key: object) -> bool:
+    try:
+        return isinstance(key, str) and is_docker_hub(canonical_server(key))
+    except ValueError:
+        return False
+
+
+def remove_plain_docker_hub_credentials(config_file: str) -> EditResult:
+    """Remove the ``auths`` entries of :func:`plain_docker_hub_credentials`, with the same
+    atomic edit and backup as ``add_cred_helpers`` (the backup still holds them). Not
+    recorded as an edit: undoing "docker configure" never brings a plain-text secret back."""
+    return _retrying(lambda: _remove_plain(config_file), config_file)
+
+
+def _remove_plain(config_file: str) -> EditResult:
+    config_file = os.path.realpath(config_file)
+    text, config = _read_config(config_file)
+    result = EditResult(config_file)
+    keys = _plain_docker_hub_keys(config)
+    if not keys:
+        return result
+    for key in keys:
+        del config["auths"][key]
+        result.changes.append((key, "plain-text credential", None))
+    result.backup = _rewrite(config_file, text, config, _writable_mode(config_file, text))
+    return result
+
+
 _EDIT_ATTEMPTS = 20
 
 
