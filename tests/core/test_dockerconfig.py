@@ -339,13 +339,14 @@ def test_removing_the_plain_credential_keeps_the_rest_and_a_backup(config: Path)
     assert data["auths"] == {"registry.example.com": {"auth": auth}, "docker.io": {}}
     assert data["currentContext"] == "default"
     assert auth in config.read_text()  # the other registry's entry stays
-    assert [server for server, _, _ in result.changes] == ["https://index.docker.io/v1/"]
+    assert result.removed_plain == ["https://index.docker.io/v1/"]
+    assert result.changes == []  # credHelpers untouched
     assert result.backup == str(config) + dc.BACKUP_SUFFIX
     assert Path(result.backup).read_text() == before
     assert stat.S_IMODE(config.stat().st_mode) == 0o640
     assert stat.S_IMODE(Path(result.backup).stat().st_mode) == 0o640
     again = dc.remove_plain_docker_hub_credentials(str(config))
-    assert again.changes == [] and again.backup is None  # nothing left: file not rewritten
+    assert again.removed_plain == [] and again.backup is None  # nothing left: file not rewritten
 
 
 def test_removing_from_a_config_it_cannot_use_changes_nothing(config: Path) -> None:
@@ -354,3 +355,20 @@ def test_removing_from_a_config_it_cannot_use_changes_nothing(config: Path) -> N
         dc.remove_plain_docker_hub_credentials(str(config))
     assert config.read_text() == "{not json"
     assert not Path(str(config) + dc.BACKUP_SUFFIX).exists()
+
+
+def test_using_the_helper_can_remove_the_plain_credential_in_the_same_write(
+    config: Path, edits: str
+) -> None:
+    _plain_config(config)
+    before = config.read_text()
+    result = dc.add_cred_helpers(str(config), HUB_KEYS, edits, remove_plain=True)
+
+    data = json.loads(config.read_text())
+    assert data["credHelpers"] == dict.fromkeys(HUB_KEYS, "hubtokens")
+    assert "https://index.docker.io/v1/" not in data["auths"]
+    assert result.removed_plain == ["https://index.docker.io/v1/"]
+    assert Path(str(result.backup)).read_text() == before  # one write: the backup is the original
+    dc.remove_cred_helpers(str(config), edits)  # undo: credHelpers go, the secret stays gone
+    assert dc.plain_docker_hub_credentials(str(config)) == []
+    assert "credHelpers" not in json.loads(config.read_text())

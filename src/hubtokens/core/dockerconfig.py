@@ -266,12 +266,13 @@ def docker_config_file(environ: Mapping[str, str]) -> str:
 class EditResult:
     """What an edit of ``config.json`` did."""
 
-    __slots__ = ("backup", "changes", "config_file", "left_alone")
+    __slots__ = ("backup", "changes", "config_file", "left_alone", "removed_plain")
 
     def __init__(self, config_file: str) -> None:
         self.config_file = config_file
         self.changes: list[tuple[str, str | None, str | None]] = []  # (server, before, after)
         self.left_alone: list[str] = []  # entries that were not ours to change
+        self.removed_plain: list[str] = []  # auths keys whose plain-text credential went
         self.backup: str | None = None  # the previous file, when it was rewritten
 
 
@@ -282,12 +283,20 @@ def read_cred_helpers(config_file: str) -> dict[str, str]:
     return {k: v for k, v in helpers.items() if isinstance(v, str)} if helpers else {}
 
 
-def add_cred_helpers(config_file: str, servers: Sequence[str], edits_file: str) -> EditResult:
-    """Make ``credHelpers`` name ``hubtokens`` for ``servers``; record what was changed."""
-    return _retrying(lambda: _add_cred_helpers(config_file, servers, edits_file), config_file)
+def add_cred_helpers(
+    config_file: str, servers: Sequence[str], edits_file: str, *, remove_plain: bool = False
+) -> EditResult:
+    """Make ``credHelpers`` name ``hubtokens`` for ``servers``; record what was changed. With
+    ``remove_plain``, the same write also removes :func:`plain_docker_hub_credentials` (so the
+    one backup is the file as it was)."""
+    return _retrying(
+        lambda: _add_cred_helpers(config_file, servers, edits_file, remove_plain), config_file
+    )
 
 
-def _add_cred_helpers(config_file: str, servers: Sequence[str], edits_file: str) -> EditResult:
+def _add_cred_helpers(
+    config_file: str, servers: Sequence[str], edits_file: str, remove_plain: bool
+) -> EditResult:
     config_file = os.path.realpath(config_file)  # edit a symlinked file, keep the link
     text, config = _read_config(config_file)
     result = EditResult(config_file)
@@ -305,7 +314,9 @@ def _add_cred_helpers(config_file: str, servers: Sequence[str], edits_file: str)
         helpers[server] = HELPER
         record.entries[server] = before
         result.changes.append((server, before, HELPER))
-    if result.changes:
+    if remove_plain:
+        _drop_plain(config, result)
+    if result.changes or result.removed_plain:
         mode = _writable_mode(config_file, text)
         _save_edits(edits_file, edits)  # first: an undo must know, even after a crash
         result.backup = _rewrite(config_file, text, config, mode)
@@ -397,14 +408,16 @@ def _remove_plain(config_file: str) -> EditResult:
     config_file = os.path.realpath(config_file)
     text, config = _read_config(config_file)
     result = EditResult(config_file)
-    keys = _plain_docker_hub_keys(config)
-    if not keys:
-        return result
-    for key in keys:
-        del config["auths"][key]
-        result.changes.append((key, "plain-text credential", None))
-    result.backup = _rewrite(config_file, text, config, _writable_mode(config_file, text))
+    _drop_plain(config, result)
+    if result.removed_plain:
+        result.backup = _rewrite(config_file, text, config, _writable_mode(config_file, text))
     return result
+
+
+def _drop_plain(config: dict[str, Any], result: EditResult) -> None:
+    for key in _plain_docker_hub_keys(config):
+        del config["auths"][key]
+        result.removed_plain.append(key)
 
 
 _EDIT_ATTEMPTS = 20
