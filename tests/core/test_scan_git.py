@@ -298,3 +298,11 @@ def _hash_object(repo: Repo, text: str) -> str:
         check=True,
     )
     return done.stdout.strip()
+
+
+def test_staged_before_the_first_commit(repo: Repo) -> None:
+    token = make_token()
+    repo.write("first.txt", f"{token}\n")
+    repo.git("add", "first.txt")
+
+    assert places(list(scan_git(repo.path, staged=True))) == {("first.txt", 1, None, token)}
