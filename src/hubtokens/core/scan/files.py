@@ -9,8 +9,11 @@ is counted as skipped rather than ending the scan.
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing
 import os
 import stat
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +21,8 @@ from pathlib import Path
 
 from hubtokens.core.scan.dockerauth import DOCKER_AUTH_FILE_NAMES, docker_auth_findings
 from hubtokens.core.scan.findings import Finding
-from hubtokens.core.scan.patterns import MAX_TOKEN_LENGTH, find_tokens, line_number
+from hubtokens.core.scan.patterns import MAX_TOKEN_LENGTH, find_tokens, is_token, line_number
+from hubtokens.core.secret import Secret
 
 CHUNK_SIZE = 8 * 1024 * 1024
 # What the next chunk repeats of the previous one: the byte before a token, the longest token
@@ -47,12 +51,124 @@ def scan_paths(
 ) -> Iterator[Finding]:
     """Findings in the files under ``roots`` (files or folders), in walk order."""
     walk = _Walk(roots, stats if stats is not None else ScanStats())
-    for display, real in walk.files():
+    batches = _batches(walk.files())
+    first = next(batches, [])
+    if len(first) < BATCH_FILES or _parallel_workers() < 2:
+        scanned = (_scan_batch(batch) for batch in itertools.chain([first], batches))
+        yield from _results(scanned, walk.stats, cancelled, on_progress)
+        return
+    with multiprocessing.get_context("fork").Pool(_parallel_workers()) as pool:
+        located = pool.imap(_locate_batch, itertools.chain([first], batches))
+        scanned = (_read_back(result) for result in located)
+        yield from _results(scanned, walk.stats, cancelled, on_progress)
+
+
+def _results(
+    scanned: Iterator[_BatchResult],
+    stats: ScanStats,
+    cancelled: threading.Event | None,
+    on_progress: ProgressCallback | None,
+) -> Iterator[Finding]:
+    for result in scanned:
+        stats.files += result.stats.files
+        stats.bytes += result.stats.bytes
+        stats.skipped.extend(result.stats.skipped)
+        yield from result.findings
+        if on_progress is not None:
+            on_progress(stats.files, stats.bytes)
         if cancelled is not None and cancelled.is_set():
             return
-        yield from scan_file(real, display, walk.stats)
-        if on_progress is not None:
-            on_progress(walk.stats.files, walk.stats.bytes)
+
+
+# --- in parallel -----------------------------------------------------------------------------
+# Tokens are rare, so a worker sends back only where they are (the file, the line and the byte
+# range): the parent reads those few bytes again itself, and no secret crosses a process
+# boundary. A file with decoded secrets (an auth file, small) the parent scans again whole.
+# Workers are forked, which is safe only while this process has one thread (the CLI);
+# elsewhere (a GUI's worker thread) the scan runs in this process.
+
+BATCH_FILES = 256
+
+Batch = list[tuple[str, str]]  # (path to open, path to show)
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    line: int | None
+    kind: str
+    offset: int
+    length: int
+
+
+@dataclass
+class _BatchResult:
+    stats: ScanStats
+    findings: list[Finding] = field(default_factory=list)
+    # per file with findings: where its tokens are, or None to scan the file again
+    places: list[tuple[str, str, list[_Place] | None]] = field(default_factory=list)
+
+
+def _batches(files: Iterator[tuple[str, str]]) -> Iterator[Batch]:
+    while batch := list(itertools.islice(files, BATCH_FILES)):
+        yield batch
+
+
+def _parallel_workers() -> int:
+    if threading.active_count() > 1 or sys.platform != "linux":
+        return 1
+    return len(os.sched_getaffinity(0))
+
+
+def _scan_batch(batch: Batch) -> _BatchResult:
+    result = _BatchResult(ScanStats())
+    for path, display in batch:
+        result.findings.extend(scan_file(path, display, result.stats))
+    return result
+
+
+def _locate_batch(batch: Batch) -> _BatchResult:
+    """In a worker: the batch's counts, and where the findings are (without the secrets)."""
+    result = _BatchResult(ScanStats())
+    for path, display in batch:
+        findings = scan_file(path, display, result.stats)
+        if findings:
+            places = [
+                _Place(f.line, f.kind, f.offset, len(f.secret))
+                for f in findings
+                if f.offset is not None
+            ]
+            result.places.append((path, display, places if len(places) == len(findings) else None))
+    return result
+
+
+def _read_back(located: _BatchResult) -> _BatchResult:
+    """In the parent: the findings of a worker's batch, their secrets read from the files."""
+    result = _BatchResult(located.stats)
+    for path, display, places in located.places:
+        found = _read_places(path, display, places) if places is not None else None
+        result.findings.extend(
+            found if found is not None else scan_file(path, display, ScanStats())
+        )
+    return result
+
+
+def _read_places(path: str, display: str, places: list[_Place]) -> list[Finding] | None:
+    """The tokens at ``places``, or None when the file no longer holds them there."""
+    try:
+        with open(path, "rb", buffering=0) as stream:
+            found = []
+            for place in places:
+                stream.seek(place.offset)
+                value = stream.read(place.length).decode("ascii", "replace")
+                if not is_token(value):
+                    return None
+                secret = Secret(value)
+                found.append(
+                    Finding(display, place.line, None, place.kind, secret, offset=place.offset)
+                )
+            return found
+    except OSError:
+        return None
 
 
 def scan_file(path: str, display: str, stats: ScanStats) -> list[Finding]:
@@ -81,7 +197,8 @@ def scan_stream(read: Callable[[int], bytes | None], display: str) -> tuple[int,
 
 def _whole(data: bytes, display: str) -> Iterator[Finding]:
     for match in find_tokens(data):
-        yield Finding(display, line_number(data, match.start), None, match.kind, match.secret)
+        line = line_number(data, match.start)
+        yield Finding(display, line, None, match.kind, match.secret, offset=match.start)
     if os.path.basename(display) in DOCKER_AUTH_FILE_NAMES:
         yield from docker_auth_findings(data, display)
 
@@ -93,6 +210,7 @@ def _streamed(
     findings: list[Finding] = []
     size = len(first)
     buffer = first
+    offset = 0  # where ``buffer`` starts in the file
     lines_before = 0  # newlines in the file before ``buffer``
     skip_head = 0  # the carried byte before the overlap was checked with the previous chunk
     while True:
@@ -102,11 +220,13 @@ def _streamed(
         for match in find_tokens(buffer):
             if skip_head <= match.start < limit:
                 line = lines_before + line_number(buffer, match.start)
-                findings.append(Finding(display, line, None, match.kind, match.secret))
+                at = offset + match.start
+                findings.append(Finding(display, line, None, match.kind, match.secret, offset=at))
         if not chunk:
             return size, findings
         size += len(chunk)
         keep_from = limit - 1
+        offset += keep_from
         lines_before += buffer.count(b"\n", 0, keep_from)
         buffer = buffer[keep_from:] + chunk
         skip_head = 1

@@ -22,6 +22,8 @@ class Finding:
     secret: Secret
     # the user name of a docker config entry: the Hub signs a token in only under its owner
     account: str | None = None
+    # where the secret starts in the file, in bytes (None when it was decoded, as in auths)
+    offset: int | None = None
 
     @property
     def masked(self) -> str:
