@@ -51,14 +51,16 @@ def scan_paths(
 ) -> Iterator[Finding]:
     """Findings in the files under ``roots`` (files or folders), in walk order."""
     walk = _Walk(roots, stats if stats is not None else ScanStats())
-    batches = _batches(walk.files())
-    first = next(batches, [])
+    files = walk.files()
+    first = list(itertools.islice(files, BATCH_FILES))
+    every = itertools.chain(first, files)
     if len(first) < BATCH_FILES or _parallel_workers() < 2:
-        scanned = (_scan_batch(batch) for batch in itertools.chain([first], batches))
+        # One file at a time, so that progress and cancelling follow each file.
+        scanned = (_scan_batch([item]) for item in every)
         yield from _results(scanned, walk.stats, cancelled, on_progress)
         return
     with multiprocessing.get_context("fork").Pool(_parallel_workers()) as pool:
-        located = pool.imap(_locate_batch, itertools.chain([first], batches))
+        located = pool.imap(_locate_batch, _batches(every))
         scanned = (_read_back(result) for result in located)
         yield from _results(scanned, walk.stats, cancelled, on_progress)
 
@@ -70,14 +72,14 @@ def _results(
     on_progress: ProgressCallback | None,
 ) -> Iterator[Finding]:
     for result in scanned:
+        if cancelled is not None and cancelled.is_set():
+            return
         stats.files += result.stats.files
         stats.bytes += result.stats.bytes
         stats.skipped.extend(result.stats.skipped)
         yield from result.findings
         if on_progress is not None:
             on_progress(stats.files, stats.bytes)
-        if cancelled is not None and cancelled.is_set():
-            return
 
 
 # --- in parallel -----------------------------------------------------------------------------
