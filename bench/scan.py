@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -228,10 +229,18 @@ def check(tree: Tree, output: str) -> list[str]:
         for value, places in tree.planted.items()
         for path, line in places
     }
-    lookalikes = {fingerprint(value) for value in tree.lookalikes}
-    problems = [f"missed {e}" for e in sorted(expected - reported)]
-    problems += [f"reported {r} that was not planted" for r in sorted(reported - expected)]
-    problems += [f"look-alike reported {r}" for r in sorted(reported) if r[0] in lookalikes]
+    return differences(expected, reported, {fingerprint(value) for value in tree.lookalikes})
+
+
+def differences(
+    expected: set[tuple[object, ...]], reported: set[tuple[object, ...]], lookalikes: set[str]
+) -> list[str]:
+    """What went wrong, for places that start with the secret's fingerprint."""
+    problems = [f"missed {e}" for e in sorted(expected - reported, key=str)]
+    problems += [f"reported {r} that was not planted" for r in sorted(reported - expected, key=str)]
+    problems += [
+        f"look-alike reported {r}" for r in sorted(reported, key=str) if r[0] in lookalikes
+    ]
     return problems
 
 
@@ -241,13 +250,53 @@ def timed(argv: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProces
     return time.perf_counter() - start, result
 
 
+def interleaved(
+    commands: dict[str, list[str]],
+    cwd: Path,
+    *,
+    runs: int,
+    warmup: int,
+    checked: str,
+    check: Callable[[subprocess.CompletedProcess[str]], list[str]],
+) -> tuple[dict[str, list[float]], int]:
+    """Each command in turn, round after round: the times of the rounds after ``warmup``, and
+    how many runs of ``checked`` went wrong (not exit 1 "found", or ``check``'s problems)."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    failures = 0
+    for run in range(warmup + runs):
+        for name, argv in commands.items():
+            seconds, result = timed(argv, cwd)
+            if name == checked:
+                problems = check(result) if result.returncode == 1 else []
+                if result.returncode != 1 or problems:
+                    failures += 1
+                    print(f"{name} run {run}: exit {result.returncode}", *problems[:10])
+                    print(result.stderr[-2000:], file=sys.stderr)
+            if run >= warmup:
+                times[name].append(seconds)
+    return times, failures
+
+
+def add_run_arguments(parser: argparse.ArgumentParser, built: str) -> None:
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--keep", type=Path, help=f"build the {built} here and keep it")
+
+
+def print_medians(times: dict[str, list[float]]) -> dict[str, float]:
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    width = max(len(name) for name in times)
+    for name, values in times.items():
+        shown = " ".join(f"{v:.2f}" for v in values)
+        print(f"{name:{width}}  median {medians[name]:.2f} s  (runs: {shown})")
+    return medians
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=50_000)
     parser.add_argument("--mib", type=int, default=1024)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--warmup", type=int, default=1)
-    parser.add_argument("--keep", type=Path, help="build the tree here and keep it")
+    add_run_arguments(parser, "tree")
     args = parser.parse_args()
     rg = shutil.which("rg")
     if rg is None:
@@ -267,27 +316,19 @@ def main() -> int:
         "rg": [rg, "-c", RG_PATTERN, "tree"],
         "hubtokens": [str(HUBTOKENS), "scan", "--json", "tree"],
     }
-    times: dict[str, list[float]] = {name: [] for name in commands}
-    failures = 0
     try:
-        for run in range(args.warmup + args.runs):
-            for name, argv in commands.items():
-                seconds, result = timed(argv, base)
-                if name == "hubtokens":
-                    problems = check(tree, result.stdout) if result.returncode == 1 else []
-                    if result.returncode != 1 or problems:
-                        failures += 1
-                        print(f"hubtokens run {run}: exit {result.returncode}", *problems[:10])
-                        print(result.stderr[-2000:], file=sys.stderr)
-                if run >= args.warmup:
-                    times[name].append(seconds)
+        times, failures = interleaved(
+            commands,
+            base,
+            runs=args.runs,
+            warmup=args.warmup,
+            checked="hubtokens",
+            check=lambda result: check(tree, result.stdout),
+        )
     finally:
         if args.keep is None:
             shutil.rmtree(base, ignore_errors=True)
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    for name, values in times.items():
-        shown = " ".join(f"{v:.2f}" for v in values)
-        print(f"{name:10} median {medians[name]:.2f} s  (runs: {shown})")
+    medians = print_medians(times)
     ratio = medians["hubtokens"] / medians["rg"]
     verdict = "every planted token found, no look-alike" if not failures else f"{failures} bad runs"
     print(f"hubtokens / rg = {ratio:.2f}x (goal <= 3x); {verdict}")

@@ -21,7 +21,6 @@ import json
 import os
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,7 +29,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # bench/scan.py: the same words, tokens, look-alikes and timing for both benchmarks.
-from scan import HUBTOKENS, RG_PATTERN, lookalike, text_pool, timed, token
+from scan import (
+    HUBTOKENS,
+    RG_PATTERN,
+    add_run_arguments,
+    differences,
+    interleaved,
+    lookalike,
+    print_medians,
+    text_pool,
+    token,
+)
 
 PATHS = 600  # files on the main branch
 CHANGES_PER_COMMIT = 3
@@ -208,19 +217,13 @@ def check(history: History, commit_of: dict[int, str], output: str) -> list[str]
 
     reported = {(r["fingerprint"], r["path"], r["line"], r["commit"]) for r in json.loads(output)}
     expected = {(fingerprint(p.token), p.path, p.line, commit_of[p.mark]) for p in history.planted}
-    lookalikes = {fingerprint(value) for value in history.lookalikes}
-    problems = [f"missed {e}" for e in sorted(expected - reported)]
-    problems += [f"reported {r} that was not planted" for r in sorted(reported - expected)]
-    problems += [f"look-alike reported {r}" for r in sorted(reported) if r[0] in lookalikes]
-    return problems
+    return differences(expected, reported, {fingerprint(value) for value in history.lookalikes})
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--commits", type=int, default=5000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--warmup", type=int, default=1)
-    parser.add_argument("--keep", type=Path, help="build the repository here and keep it")
+    add_run_arguments(parser, "repository")
     args = parser.parse_args()
     rg = shutil.which("rg")
     if rg is None:
@@ -231,20 +234,14 @@ def main() -> int:
     shutil.rmtree(root, ignore_errors=True)
     started = time.perf_counter()
     history, commit_of = make_repository(root, args.commits)
-    blobs = subprocess.run(
-        [
-            "git",
-            "rev-list",
-            "--objects",
-            "--all",
-            "--filter=object:type=blob",
-            "--filter-provided-objects",
-            "--no-object-names",
-        ],
+    # Freshly imported and repacked: every object in the repository is reachable.
+    kinds = subprocess.run(
+        ["git", "cat-file", "--batch-all-objects", "--batch-check=%(objecttype)"],
         cwd=root,
         capture_output=True,
         check=True,
-    ).stdout.count(b"\n")
+    ).stdout
+    blobs = kinds.split().count(b"blob")
     print(
         f"repository: {history.commits} commits, {blobs} blobs "
         f"({history.blob_bytes / 2**20:.0f} MiB written), {len(history.planted)} token places "
@@ -255,29 +252,19 @@ def main() -> int:
         "git log -p | rg": ["sh", "-c", f"git log -p --all | {rg} -c '{RG_PATTERN}'"],
         "hubtokens": [str(HUBTOKENS), "scan", "--git", "--json"],
     }
-    times: dict[str, list[float]] = {name: [] for name in commands}
-    failures = 0
     try:
-        for run in range(args.warmup + args.runs):
-            for name, argv in commands.items():
-                seconds, result = timed(argv, root)
-                if name == "hubtokens":
-                    problems = (
-                        check(history, commit_of, result.stdout) if result.returncode == 1 else []
-                    )
-                    if result.returncode != 1 or problems:
-                        failures += 1
-                        print(f"hubtokens run {run}: exit {result.returncode}", *problems[:10])
-                        print(result.stderr[-2000:], file=sys.stderr)
-                if run >= args.warmup:
-                    times[name].append(seconds)
+        times, failures = interleaved(
+            commands,
+            root,
+            runs=args.runs,
+            warmup=args.warmup,
+            checked="hubtokens",
+            check=lambda result: check(history, commit_of, result.stdout),
+        )
     finally:
         if args.keep is None:
             shutil.rmtree(base, ignore_errors=True)
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    for name, values in times.items():
-        shown = " ".join(f"{v:.2f}" for v in values)
-        print(f"{name:16} median {medians[name]:.2f} s  (runs: {shown})")
+    medians = print_medians(times)
     ratio = medians["hubtokens"] / medians["git log -p | rg"]
     verdict = "every planted token found, no look-alike" if not failures else f"{failures} bad runs"
     print(f"hubtokens / (git log -p | rg) = {ratio:.2f}x; {verdict}")
