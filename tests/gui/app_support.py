@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from pytestqt.qtbot import QtBot
 
 from hubtokens.core.hub.client import HubClient
+from hubtokens.core.hub.models import AccessToken
 from hubtokens.core.keeper import Keeper
 from hubtokens.core.vault import Vault
 from hubtokens.gui.autostart import XdgAutostart
@@ -33,6 +34,7 @@ class FakeTokenWindow(QObject):
 
     sign_in_requested = Signal()
     own_token_changed = Signal()
+    leak_check_requested = Signal()
 
     def __init__(self, hub_url: str) -> None:
         super().__init__()
@@ -44,6 +46,12 @@ class FakeTokenWindow(QObject):
 
     def open_new_token_dialog(self) -> None:
         self.calls.append("open_new_token_dialog")
+
+    def open_replace_dialog_for(self, token: AccessToken) -> None:
+        self.calls.append(f"open_replace_dialog_for {token.uuid}")
+
+    def reload(self) -> None:
+        self.calls.append("reload")
 
     def close(self) -> bool:
         self.calls.append("close")

@@ -7,7 +7,7 @@ import select
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,12 +35,18 @@ class ScriptedPrompts:
     def __init__(self) -> None:
         self.confirm_answer = True
         self.follow_up = FollowUp.KEEP
+        self.choice: int | None = 0
         self.confirmations: list[str] = []
+        self.choices: list[tuple[str, list[str]]] = []  # (text, the choices offered)
         self.follow_ups: list[str] = []
 
     def confirm(self, parent: object, title: str, text: str, accept: str) -> bool:
         self.confirmations.append(text)
         return self.confirm_answer
+
+    def choose(self, parent: object, title: str, text: str, choices: Sequence[str]) -> int | None:
+        self.choices.append((text, list(choices)))
+        return self.choice
 
     def choose_follow_up(self, parent: object, label: str) -> FollowUp:
         self.follow_ups.append(label)

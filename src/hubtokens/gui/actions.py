@@ -21,8 +21,11 @@ class AppActions(QObject):
         self.use_docker = QAction("Let docker use this token", self)
         self.use_docker.setCheckable(True)
         self.sign_docker_in = QAction("Sign docker in again", self)
+        # Only while docker's config.json keeps a Docker Hub secret that docker no longer reads.
+        self.remove_docker_credential = QAction("Remove docker's stored credential…", self)
         self.manage = QAction("Manage access tokens…", self)
         self.new_token = QAction("New access token…", self)
+        self.check_leaks = QAction("Check for leaked tokens…", self)
         self.sync = QAction("Sync now", self)
         # Only while the auto token is displaced; asks first, as it costs another device's.
         self.recreate = QAction("Recreate token…", self)
@@ -61,6 +64,10 @@ class AppActions(QObject):
         self.use_docker.setEnabled(not docker.busy and (signed_in or docker.uses_helper))
         self.sign_docker_in.setVisible(bool(docker.signed_out))
         self.sign_docker_in.setEnabled(signed_in and not docker.busy)
+        self.remove_docker_credential.setVisible(
+            docker.uses_helper and bool(docker.plain_credentials)
+        )
+        self.remove_docker_credential.setEnabled(not docker.busy)
 
 
 def status_lines(state: TrayState) -> list[str]:
@@ -91,8 +98,14 @@ def fill_menu(
         menu.addAction(actions.open_window)
         menu.addSeparator()
     groups = (
-        (actions.copy_login, actions.copy_token, actions.use_docker, actions.sign_docker_in),
-        (actions.manage, actions.new_token),
+        (
+            actions.copy_login,
+            actions.copy_token,
+            actions.use_docker,
+            actions.sign_docker_in,
+            actions.remove_docker_credential,
+        ),
+        (actions.manage, actions.new_token, actions.check_leaks),
         (actions.sync, actions.recreate, actions.sign_in, actions.sign_out),
         (actions.start_at_login,),
         (actions.quit,),

@@ -7,15 +7,19 @@ to every action and quits the app when closed.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, SignalInstance
+from PySide6.QtWidgets import QDialog
 
+from hubtokens.core import dockerconfig as dc
+from hubtokens.core.hub.models import AccessToken
 from hubtokens.core.keeper import Keeper, SignInResult
-from hubtokens.core.keeper.keeper import HubApi
 from hubtokens.core.keeper.reports import AUTO_TOKEN_LIMIT
 from hubtokens.core.secret import Secret
 from hubtokens.gui.actions import AppActions
@@ -26,12 +30,17 @@ from hubtokens.gui.controllers.docker import DockerController, DockerSetup
 from hubtokens.gui.controllers.session import SessionController, SyncTimings
 from hubtokens.gui.messages import describe_error
 from hubtokens.gui.notifications import Notification
-from hubtokens.gui.state import AppState, Health, TrayState, as_sentence, tray_state
+from hubtokens.gui.state import AppState, Health, TrayState, as_sentence, hub_name, tray_state
 from hubtokens.gui.tasks import TaskHandle, TaskRunner
 from hubtokens.gui.tray import TrayController
 from hubtokens.gui.views.home_window import HomeWindow
+from hubtokens.gui.views.open_dialogs import OpenDialogs, bring_forward
 from hubtokens.gui.views.sign_in_dialog import SignInDialog
 from hubtokens.gui.views.token_prompts import MessageBoxPrompts, TokenPrompts
+
+if TYPE_CHECKING:
+    from hubtokens.core.hub.client import HubClient  # requests: imported on a worker, later
+    from hubtokens.gui.views.leak_check_dialog import LeakCheckDialog
 
 
 class TokenWindowLike(Protocol):
@@ -42,7 +51,11 @@ class TokenWindowLike(Protocol):
     @property
     def own_token_changed(self) -> SignalInstance: ...  # this device's auto token changed
     def show_and_refresh(self) -> None: ...
+    @property
+    def leak_check_requested(self) -> SignalInstance: ...  # its "Check for leaked tokens…"
     def open_new_token_dialog(self) -> object: ...
+    def open_replace_dialog_for(self, token: AccessToken) -> object: ...
+    def reload(self) -> None: ...  # list the tokens again if shown (changed elsewhere)
     def close(self) -> bool: ...
 
 
@@ -67,7 +80,7 @@ class HubTokensApp(QObject):
         *,
         runner: TaskRunner,
         keeper: Keeper,
-        client_for: Callable[[str], HubApi],
+        client_for: Callable[[str], HubClient],
         clock: Callable[[], datetime],
         hub_url: str,
         clipboard: ClipboardGuard,
@@ -95,6 +108,11 @@ class HubTokensApp(QObject):
         self._token_window: TokenWindowLike | None = None
         self._token_window_hub: str | None = None
         self._sign_in_dialog: SignInDialog | None = None
+        self._runner = runner
+        self._keeper = keeper
+        self._client_for = client_for
+        self._docker_environ = docker.environ
+        self._dialogs = OpenDialogs(self)
 
         self.session = SessionController(
             runner, keeper, client_for, hub_url=hub_url, clock=clock, timings=self._timings.sync
@@ -121,10 +139,12 @@ class HubTokensApp(QObject):
         a.open_window.triggered.connect(self.window.bring_forward)
         a.copy_login.triggered.connect(self._on_copy_login_triggered)
         a.copy_token.triggered.connect(self._on_copy_token_triggered)
-        a.use_docker.triggered.connect(self.docker.set_used)
+        a.use_docker.triggered.connect(self._on_use_docker_triggered)
+        a.remove_docker_credential.triggered.connect(self._on_remove_docker_credential_triggered)
         a.sign_docker_in.triggered.connect(self.docker.sign_docker_in)
         a.manage.triggered.connect(self._on_manage_triggered)
         a.new_token.triggered.connect(self._on_new_token_triggered)
+        a.check_leaks.triggered.connect(self.open_leak_check)
         a.sync.triggered.connect(self.session.sync_now)  # a person asked: no budget wait
         a.recreate.triggered.connect(self._on_recreate_triggered)
         a.sign_in.triggered.connect(self.open_sign_in)
@@ -173,6 +193,8 @@ class HubTokensApp(QObject):
         self.tray.dispose()
         if self._token_window is not None:
             self._token_window.close()
+        for dialog in self._dialogs.showing(QDialog):
+            dialog.close()  # a leak check running is cancelled
         self.window.hide()  # not close(): without a tray that would ask to quit again
 
     def tray_state(self) -> TrayState:
@@ -280,6 +302,39 @@ class HubTokensApp(QObject):
             )
         )
 
+    def _on_use_docker_triggered(self, use: bool) -> None:
+        plain = self.docker.status.plain_credentials
+        if not use or not plain:
+            self.docker.set_used(use)
+            return
+        choice = self._prompts.choose(
+            self.window,
+            "docker keeps a Docker Hub credential in plain text",
+            f"{self.docker.config_file} holds the password or token that docker login stored "
+            "for Docker Hub, only base64-encoded, where anyone who can read the file can use "
+            "it. Once docker uses this token it no longer reads that entry. Remove it from the "
+            "file too? The previous file is kept beside it as a backup "
+            f"({os.path.basename(self.docker.config_file)}{dc.BACKUP_SUFFIX}).",
+            ("Use this token and remove it", "Use this token, keep it"),
+        )
+        if choice is None:
+            self._refresh()  # the action's check mark goes back
+        else:
+            self.docker.set_used(True, remove_plain=choice == 0)
+
+    def _on_remove_docker_credential_triggered(self) -> None:
+        confirmed = self._prompts.confirm(
+            self.window,
+            "Remove docker's stored credential?",
+            f"{self.docker.config_file} still holds the password or token that docker login "
+            "stored for Docker Hub, only base64-encoded. docker uses this token for Docker Hub "
+            "and does not read it. The previous file is kept beside it as a backup "
+            f"({os.path.basename(self.docker.config_file)}{dc.BACKUP_SUFFIX}).",
+            "Remove",
+        )
+        if confirmed:
+            self.docker.remove_plain_credential()
+
     def _on_recreate_triggered(self) -> None:
         confirmed = self._prompts.confirm(
             self.window,
@@ -337,6 +392,44 @@ class HubTokensApp(QObject):
         if window is not None:
             window.show_and_refresh()
 
+    def open_leak_check(self) -> LeakCheckDialog:
+        """The leak check: one at a time, brought forward when asked again."""
+        # Imported when first asked for: the scanner is not needed to start the tray.
+        from hubtokens.gui.controllers.leak_check import LeakCheckController
+        from hubtokens.gui.controllers.leak_tasks import LeakAccess
+        from hubtokens.gui.views.leak_check_dialog import LeakCheckDialog
+
+        for dialog in self._dialogs.showing(LeakCheckDialog):
+            bring_forward(dialog)
+            return dialog
+        state = self.session.state
+        access = (
+            LeakAccess(self._keeper, self._client_for, state.hub_url, self._clock)
+            if state.signed_in and state.credential == "auto-token"
+            else None
+        )
+        environ = self._docker_environ
+        dialog = LeakCheckDialog(
+            LeakCheckController(self._runner, access),
+            self._prompts,
+            hub=hub_name(state.hub_url),
+            home=Path(environ.get("HOME") or Path.home()),
+            environ=environ,
+        )
+        dialog.replace_requested.connect(self._on_replace_requested)
+        dialog.controller.deactivated.connect(self._on_leaked_tokens_deactivated)
+        dialog.controller.own_token_changed.connect(self.session.sync)
+        return self._dialogs.open(dialog)
+
+    def _on_replace_requested(self, token: AccessToken) -> None:
+        window = self._current_token_window()
+        if window is not None:
+            window.open_replace_dialog_for(token)
+
+    def _on_leaked_tokens_deactivated(self) -> None:
+        if self._token_window is not None:
+            self._token_window.reload()
+
     def _on_new_token_triggered(self) -> None:
         window = self._current_token_window()
         if window is not None:
@@ -351,6 +444,7 @@ class HubTokensApp(QObject):
             self._token_window_hub = state.hub_url
             self._token_window.sign_in_requested.connect(self.open_sign_in)
             self._token_window.own_token_changed.connect(self.session.sync)
+            self._token_window.leak_check_requested.connect(self.open_leak_check)
         return self._token_window
 
     @property

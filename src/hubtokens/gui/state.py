@@ -79,6 +79,8 @@ class DockerStatus:
 
     uses_helper: bool = False  # credHelpers name hubtokens for every Docker Hub key
     signed_out: tuple[str, ...] = ()  # servers of this hub signed out by `docker logout`
+    # auths keys of docker's config.json holding a Docker Hub credential in plain text
+    plain_credentials: tuple[str, ...] = ()
     problem: str | None = None  # why docker's config (or the helper's state) cannot be read
     busy: bool = False  # a change is being made
 
@@ -127,6 +129,8 @@ def tray_state(
     notice = _notice_line(state, now)
     if health is Health.HEALTHY and notice is not None and state.sync_error is None:
         health = Health.ATTENTION
+    if health is Health.HEALTHY and docker.plain_credentials:
+        health = Health.ATTENTION
     check = state.check
     session_ok = check is None or (
         check.verdict is not Verdict.PAUSE_SESSION and not check.session_ended
@@ -173,6 +177,13 @@ def _docker_line(docker: DockerStatus) -> str | None:
         return f"docker: {docker.problem}"
     if docker.signed_out:
         return "docker is signed out (docker logout) · Sign docker in again to use this token"
+    if docker.plain_credentials:
+        remedy = (
+            "Remove docker's stored credential… deletes it"
+            if docker.uses_helper
+            else "Let docker use this token offers to remove it"
+        )
+        return f"docker's config.json keeps a Docker Hub credential in plain text · {remedy}"
     return None
 
 

@@ -127,8 +127,10 @@ class DockerController(QObject):
 
     def refresh(self) -> None:
         """Read docker's config.json and the helper's state again."""
+        config_file = dc.docker_config_file(self._setup.environ)
         try:
-            helpers = dc.read_cred_helpers(dc.docker_config_file(self._setup.environ))
+            helpers = dc.read_cred_helpers(config_file)
+            plain = tuple(dc.plain_docker_hub_credentials(config_file))
             signed_out = (
                 tuple(dc.signed_out_servers(self._setup.config_dir, self._hub_url))
                 if self._hub_url is not None
@@ -136,18 +138,36 @@ class DockerController(QObject):
             )
             problem = None
         except HubTokensError as exc:
-            helpers, signed_out, problem = {}, (), exc.message
+            helpers, signed_out, plain, problem = {}, (), (), exc.message
         uses = all(helpers.get(key) == dc.HELPER for key in dc.DOCKER_HUB_KEYS)
-        self._set(replace(self._status, uses_helper=uses, signed_out=signed_out, problem=problem))
+        self._set(
+            replace(
+                self._status,
+                uses_helper=uses,
+                signed_out=signed_out,
+                plain_credentials=plain,
+                problem=problem,
+            )
+        )
 
-    def set_used(self, use: bool) -> TaskHandle:
+    @property
+    def config_file(self) -> str:
+        """docker's config.json, as the docker CLI finds it."""
+        return dc.docker_config_file(self._setup.environ)
+
+    def set_used(self, use: bool, *, remove_plain: bool = False) -> TaskHandle:
         """Name (or stop naming) the helper for the Docker Hub keys in ``credHelpers``, as
-        ``hubtokens docker configure`` does; undoing removes only what was added."""
-        config_file = dc.docker_config_file(self._setup.environ)
+        ``hubtokens docker configure`` does; undoing removes only what was added. With
+        ``remove_plain``, the same edit removes docker login's plain-text Docker Hub secret."""
+        config_file = self.config_file
         edits_file = os.path.join(self._setup.config_dir, dc.EDITS_FILE)
         if use:
             handle = self._change(
-                "docker-configure", dc.add_cred_helpers, config_file, dc.DOCKER_HUB_KEYS, edits_file
+                "docker-configure",
+                partial(dc.add_cred_helpers, remove_plain=remove_plain),
+                config_file,
+                dc.DOCKER_HUB_KEYS,
+                edits_file,
             )
         else:
             handle = self._change(
@@ -158,6 +178,15 @@ class DockerController(QObject):
                 dc.DOCKER_HUB_KEYS,
             )
         handle.succeeded.connect(partial(self._on_configured, use))
+        handle.failed.connect(partial(self._on_change_failed, "docker's config was not changed"))
+        return handle
+
+    def remove_plain_credential(self) -> TaskHandle:
+        """Remove docker login's plain-text Docker Hub secret from config.json (backup kept)."""
+        handle = self._change(
+            "docker-remove-plain", dc.remove_plain_docker_hub_credentials, self.config_file
+        )
+        handle.succeeded.connect(self._on_plain_removed)
         handle.failed.connect(partial(self._on_change_failed, "docker's config was not changed"))
         return handle
 
@@ -184,9 +213,18 @@ class DockerController(QObject):
         else:
             title, message = "docker set back", "docker no longer asks Hub Tokens for Docker Hub"
         message += f" ({result.config_file})."
-        if result.backup:
-            message += f" The previous file is kept as {result.backup}."
-        self.notified.emit(Notification(title, message))
+        if result.removed_plain:
+            message += f" {_PLAIN_REMOVED}."
+        self.notified.emit(Notification(title, message + _backup_words(result)))
+
+    def _on_plain_removed(self, result: dc.EditResult) -> None:
+        message = _PLAIN_REMOVED if result.removed_plain else "There was none left to remove."
+        self.notified.emit(
+            Notification(
+                "docker's stored credential removed",
+                f"{message} ({result.config_file}).{_backup_words(result)}",
+            )
+        )
 
     def _on_signed_in_again(self, result: tuple[list[str], dict[str, str]]) -> None:
         signed_in, _kept = result  # kept: docker login's own credentials, never signed out
@@ -207,3 +245,17 @@ class DockerController(QObject):
         if status != self._status:
             self._status = status
             self.status_changed.emit(status)
+
+
+_PLAIN_REMOVED = "The Docker Hub credential docker login kept in plain text is removed"
+
+
+def _backup_words(result: dc.EditResult) -> str:
+    if not result.backup:
+        return ""
+    if result.removed_plain:
+        return (
+            f" The previous file, which still holds that credential, is kept as {result.backup}:"
+            " delete it once docker works."
+        )
+    return f" The previous file is kept as {result.backup}."

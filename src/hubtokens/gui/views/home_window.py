@@ -151,12 +151,13 @@ class HomeWindow(QMainWindow):
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(8)
         sections = (  # title, rows of actions
-            ("Access tokens", ((actions.manage, actions.new_token),)),
+            ("Access tokens", ((actions.manage, actions.new_token), (actions.check_leaks,))),
             (
                 "docker on this device",
                 (
                     (actions.copy_login, actions.copy_token),
                     (actions.use_docker, actions.sign_docker_in),
+                    (actions.remove_docker_credential,),
                 ),
             ),
             ("Account", ((actions.sync, actions.sign_in, actions.sign_out), (actions.recreate,))),

@@ -69,6 +69,12 @@ class TokenActions(QObject):
             "stale",
             "List the tokens nobody uses and delete the ones you choose",
         )
+        self.check_leaks = self._make(
+            "Check for leaked tokens…",
+            None,  # a theme's "find" would look like Filter's
+            "leaks",
+            "Look for Docker tokens in folders and on this computer, and tell which is which",
+        )
         self.find = self._make(
             "Filter",
             "edit-find",

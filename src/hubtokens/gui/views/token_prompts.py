@@ -3,6 +3,7 @@ patching ``QMessageBox``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import Enum
 from typing import Protocol
 
@@ -22,6 +23,12 @@ class TokenPrompts(Protocol):
         """Ask before something that cannot be undone; ``accept`` labels the yes button."""
         ...
 
+    def choose(
+        self, parent: QWidget | None, title: str, text: str, choices: Sequence[str]
+    ) -> int | None:
+        """One of ``choices`` (its index; the first is the default), None when cancelled."""
+        ...
+
     def choose_follow_up(self, parent: QWidget | None, label: str) -> FollowUp:
         """After a replacement: deactivate, delete or keep the old token ``label``; without
         a parent (the token window was closed meanwhile) it is a window of its own."""
@@ -38,6 +45,17 @@ class MessageBoxPrompts:
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.exec()
         return box.clickedButton() is yes
+
+    def choose(
+        self, parent: QWidget | None, title: str, text: str, choices: Sequence[str]
+    ) -> int | None:
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
+        buttons = [box.addButton(c, QMessageBox.ButtonRole.AcceptRole) for c in choices]
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(buttons[0])
+        box.exec()
+        clicked = box.clickedButton()
+        return next((n for n, button in enumerate(buttons) if button is clicked), None)
 
     def choose_follow_up(self, parent: QWidget | None, label: str) -> FollowUp:
         box = QMessageBox(

@@ -11,12 +11,13 @@ from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar, QVBoxLayout, QWidget
 
+from hubtokens.core.hub.models import AccessToken
 from hubtokens.core.keeper.policy import BUDGET_IN_WORDS
 from hubtokens.gui.clipboard import ClipboardGuard
 from hubtokens.gui.controllers.token_tasks import Created
 from hubtokens.gui.controllers.tokens import TokensController
 from hubtokens.gui.icons import app_icon
-from hubtokens.gui.models.token_rows import TokenRow
+from hubtokens.gui.models.token_rows import TokenRow, make_row
 from hubtokens.gui.models.token_table_model import TokenFilter, TokenFilterProxy
 from hubtokens.gui.tasks import TaskHandle
 from hubtokens.gui.views.new_token_dialog import NewTokenDialog
@@ -38,6 +39,7 @@ NAMES_LISTED = 8
 class TokenWindow(QMainWindow):
     sign_in_requested = Signal()
     own_token_changed = Signal()  # this device's auto token was changed from this window
+    leak_check_requested = Signal()  # "Check for leaked tokens…": the app opens it
 
     def __init__(
         self,
@@ -86,6 +88,7 @@ class TokenWindow(QMainWindow):
         a.refresh.triggered.connect(controller.refresh)
         a.review_stale.triggered.connect(self.open_stale_review)
         a.find.triggered.connect(self.filter_bar.search.setFocus)
+        a.check_leaks.triggered.connect(self.leak_check_requested)
         self.banner.sign_in_requested.connect(self.sign_in_requested)
         controller.own_token_changed.connect(self.own_token_changed)
         self.filter_bar.filter_changed.connect(self._on_filter_bar_filter_changed)
@@ -132,6 +135,19 @@ class TokenWindow(QMainWindow):
     def open_replace_dialog(self) -> NewTokenDialog | None:
         rows = self.selected_rows()
         return self._open_token_dialog(rows[0]) if len(rows) == 1 else None
+
+    def open_replace_dialog_for(self, token: AccessToken) -> NewTokenDialog:
+        """Replace… for a token found elsewhere (the leak check): the row as listed here, or
+        one made from the token as the Hub described it then."""
+        listed = [row for row in self.controller.model.rows if row.uuid == token.uuid]
+        row = listed[0] if listed else make_row(token, self.controller.clock(), None)
+        return self._open_token_dialog(row)
+
+    def reload(self) -> None:
+        """Tokens changed elsewhere: list them again if the window is shown (it lists them
+        anyway when it is next shown)."""
+        if self.isVisible():
+            self.controller.refresh()
 
     def open_rename_dialog(self) -> RenameDialog | None:
         rows = self.selected_rows()
@@ -282,6 +298,7 @@ class TokenWindow(QMainWindow):
                 a.refresh,
                 None,
                 a.review_stale,
+                a.check_leaks,
             ),
         )
         self.addToolBar(toolbar)
