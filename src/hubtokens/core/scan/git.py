@@ -93,16 +93,7 @@ def _repository_top(repo: Path, *, need_work_tree: bool) -> Path:
 
 
 def _scan_history(top: Path, reading: _BlobScan) -> Iterator[Finding]:
-    listing = git_output(
-        top,
-        "rev-list",
-        "--objects",
-        "--all",
-        "--filter=object:type=blob",  # blobs only, and
-        "--filter-provided-objects",  # also when a ref names one directly
-    )
-    blobs = [_oid_and_name(line) for line in listing.splitlines() if line]
-    found = reading.scan(blobs)
+    found = reading.reachable()
     if not found or _is_set(reading.cancelled):
         return
     claimed: dict[tuple[str, str], str] = {}  # (path, secret) -> the blob it is reported in
@@ -116,11 +107,6 @@ def _scan_history(top: Path, reading: _BlobScan) -> Iterator[Finding]:
     # A blob no commit holds (a tag naming a blob or a tree): where rev-list saw it, no commit.
     for oid in found.keys() - placed:
         yield from found[oid]
-
-
-def _oid_and_name(line: bytes) -> tuple[str, str]:
-    oid, _, name = line.partition(b" ")
-    return oid.decode("ascii"), os.fsdecode(name) or oid.decode("ascii")
 
 
 def _first_places(
@@ -178,7 +164,7 @@ def _scan_staged(top: Path, reading: _BlobScan) -> Iterator[Finding]:
         dst_mode, oid, status = _raw_destination(header)
         if status[:1] and status[0] in _STAGED_STATUSES and dst_mode != _GITLINK_MODE:
             blobs.append((oid, os.fsdecode(name)))
-    found = reading.scan(blobs)
+    found = reading.blobs(blobs)
     for oid, path in blobs:
         for finding in found.get(oid, ()):
             yield dataclasses.replace(finding, path=path)
@@ -189,42 +175,81 @@ def _scan_staged(top: Path, reading: _BlobScan) -> Iterator[Finding]:
 
 @dataclasses.dataclass
 class _BlobScan:
+    """Reads blobs through one ``git cat-file --batch``, each once, and scans them as read.
+
+    A blob is shown by a path it appears at until it is placed; that path also says whether it
+    is a docker auth file (``config.json``) whose ``auths`` are decoded.
+    """
+
     top: Path
     cancelled: threading.Event | None
     stats: ScanStats
 
-    def scan(self, blobs: Sequence[tuple[str, str]]) -> dict[str, list[Finding]]:
-        """The findings of each blob that has some, each blob read once through one cat-file.
+    def reachable(self) -> dict[str, list[Finding]]:
+        """The findings of every blob reachable from a ref, by blob id.
 
-        ``blobs`` is (object id, a path it appears at); the path is shown until the blob is
-        placed, and names a docker auth file (``config.json``) whose ``auths`` are decoded.
-        """
-        found: dict[str, list[Finding]] = {}
-        unique: dict[str, str] = {}
-        for oid, display in blobs:
-            unique.setdefault(oid, display)
-        if not unique:
-            return found
-        requests = "".join(oid + "\n" for oid in unique).encode("ascii")
+        rev-list's "<blob> <path>" lines go straight into cat-file, which echoes the path
+        (``%(rest)``): no list of every blob is kept here."""
+        listing_command = [
+            "git",
+            "rev-list",
+            "--objects",
+            "--all",
+            "--filter=object:type=blob",  # blobs only, and
+            "--filter-provided-objects",  # also when a ref names one directly
+        ]
         with (
             tempfile.TemporaryFile() as errors,
             subprocess.Popen(
-                ["git", "cat-file", "--batch", "--buffer"],
+                listing_command, cwd=self.top, stdout=subprocess.PIPE, stderr=errors
+            ) as listing,
+        ):
+            try:
+                found = self._cat_file(listing.stdout, None)
+            finally:
+                if _is_set(self.cancelled):
+                    listing.kill()
+            if listing.wait() != 0 and not _is_set(self.cancelled):
+                errors.seek(0)
+                raise HubTokensError(f"git rev-list failed: {_last_line(errors.read())}")
+        return found
+
+    def blobs(self, blobs: Sequence[tuple[str, str]]) -> dict[str, list[Finding]]:
+        """The findings of these (blob id, path) blobs, by blob id."""
+        requests = {
+            oid: f"{oid} {path}\n" if "\n" not in path else f"{oid}\n" for oid, path in blobs
+        }
+        if not requests:
+            return {}
+        return self._cat_file(subprocess.PIPE, "".join(requests.values()).encode())
+
+    def _cat_file(
+        self, source: IO[bytes] | int | None, requests: bytes | None
+    ) -> dict[str, list[Finding]]:
+        """What cat-file reads from ``source`` (or from ``requests``, written to its stdin)."""
+        found: dict[str, list[Finding]] = {}
+        with (
+            tempfile.TemporaryFile() as errors,
+            subprocess.Popen(
+                ["git", "cat-file", "--batch=%(objectname) %(objectsize) %(rest)", "--buffer"],
                 cwd=self.top,
-                stdin=subprocess.PIPE,
+                stdin=source,
                 stdout=subprocess.PIPE,
                 stderr=errors,
                 bufsize=1 << 16,
             ) as process,
         ):
-            assert process.stdin is not None and process.stdout is not None
-            feeder = threading.Thread(target=_feed, args=(process.stdin, requests), daemon=True)
-            feeder.start()
+            assert process.stdout is not None
+            feeder = None
+            if requests is not None:
+                feeder = threading.Thread(target=_feed, args=(process.stdin, requests), daemon=True)
+                feeder.start()
             try:
-                for oid, display in unique.items():
-                    if _is_set(self.cancelled):
+                while not _is_set(self.cancelled):
+                    header = process.stdout.readline()
+                    if not header:
                         break
-                    findings = self._next_blob(process.stdout, display)
+                    oid, findings = self._blob(process.stdout, header)
                     if findings is None:
                         errors.seek(0)
                         raise HubTokensError(f"git cat-file failed: {_last_line(errors.read())}")
@@ -232,28 +257,30 @@ class _BlobScan:
                         found[oid] = findings
             finally:
                 process.kill()
-                feeder.join()
+                if feeder is not None:
+                    feeder.join()
         return found
 
-    def _next_blob(self, stream: IO[bytes], display: str) -> list[Finding] | None:
-        """The findings of the next blob on a cat-file --batch stream (None: it broke)."""
-        header = stream.readline().split()
-        if len(header) == 2 and header[1] == b"missing":  # e.g. not fetched in a partial clone
-            self.stats.skipped.append((display, "missing from the repository"))
-            return []
-        if len(header) != 3:
-            return None
-        blob = _Bounded(stream, int(header[2]))
-        size, findings = scan_stream(blob.read, display)
+    def _blob(self, stream: IO[bytes], header: bytes) -> tuple[str, list[Finding] | None]:
+        """The findings of the blob whose header was just read (None: the stream broke)."""
+        oid, _, rest = header.removesuffix(b"\n").partition(b" ")
+        size, _, name = rest.partition(b" ")
+        display = os.fsdecode(name) or oid.decode("ascii", "replace")
+        if not size.isdigit():  # "<id> missing": e.g. not fetched in a partial clone
+            self.stats.skipped.append((display, f"{size.decode('ascii', 'replace')} in git"))
+            return oid.decode("ascii", "replace"), []
+        blob = _Bounded(stream, int(size))
+        read, findings = scan_stream(blob.read, display)
         if not blob.drain() or stream.read(1) != b"\n":
-            return None
+            return "", None
         self.stats.files += 1
-        self.stats.bytes += size
-        return findings
+        self.stats.bytes += read
+        return oid.decode("ascii"), findings
 
 
-def _feed(stdin: IO[bytes], requests: bytes) -> None:
+def _feed(stdin: IO[bytes] | None, requests: bytes) -> None:
     try:
+        assert stdin is not None
         stdin.write(requests)
         stdin.close()
     except OSError:  # cat-file ended first (cancelled, or it failed): the reader says why
