@@ -33,6 +33,7 @@ SHOTS = (
     "tokens",
     "new-token",
     "reveal",
+    "leak-check",
 )
 
 

@@ -4,7 +4,8 @@ It waits for the start (with ``--demo``: the sign-in and first sync), then saves
 the window (and the window of a displaced auto token), the sign-in dialog (the browser sign-in:
 its start, the one-time code while it waits, denied and expired; the password form and its
 two-factor step), the access-token window with its data, the new-token dialog and the show-once
-dialog of a token it really creates, plus a sheet of the tray icons on light and dark panels,
+dialog of a token it really creates, the leak check with its results (tokens planted in a
+temporary folder at run time, identified on a local hub), plus a sheet of the tray icons on light and dark panels,
 and exits 0 (1 if something did not come up in time).
 
 The one-time code is a real one from the local hub (never Docker's sign-in service: on another
@@ -14,6 +15,8 @@ hub that picture is left out), and no browser is opened.
 from __future__ import annotations
 
 import logging
+import secrets
+import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -33,6 +36,7 @@ from hubtokens.gui.icons import tray_icon
 from hubtokens.gui.shell import HubTokensApp
 from hubtokens.gui.state import Health, TrayState, tray_state
 from hubtokens.gui.views.home_window import HomeWindow
+from hubtokens.gui.views.leak_check_dialog import LeakCheckDialog
 from hubtokens.gui.views.new_token_dialog import NewTokenDialog
 from hubtokens.gui.views.sign_in_dialog import SignInDialog, Step
 from hubtokens.gui.views.token_window import TokenWindow
@@ -63,6 +67,7 @@ class ScreenshotTour(QObject):
         self._what = ""
         self._poll.timeout.connect(self._on_poll_timeout)
         self.saved: list[Path] = []
+        self._leak_folder: tempfile.TemporaryDirectory[str] | None = None  # planted tokens
 
     def start(self) -> None:
         self._directory.mkdir(parents=True, exist_ok=True)
@@ -125,7 +130,7 @@ class ScreenshotTour(QObject):
 
     def _shoot_sign_in(self, dialog: SignInDialog) -> None:
         self._save(dialog, "sign-in")
-        if not is_loopback(urlsplit(self._app.session.state.hub_url).hostname or ""):
+        if not self._local_hub():
             logger.info("screenshots: no one-time code from a hub that is not local")
             self._shoot_problems(dialog)
             return
@@ -195,7 +200,52 @@ class ScreenshotTour(QObject):
         reveal = self._token_window().reveal_dialog
         assert reveal is not None
         self._save(reveal, "reveal")
+        # The token just made is planted only for a local hub (the demo's), where identifying
+        # it is harmless; elsewhere only made-up tokens, which sign nobody in.
+        self._open_leak_check(reveal.secret_field.text() if self._local_hub() else None)
+
+    def _open_leak_check(self, live_secret: str | None) -> None:
+        self._leak_folder = tempfile.TemporaryDirectory(prefix="hubtokens-screenshots-")
+        folder = Path(self._leak_folder.name) / "project"
+        (folder / "ci").mkdir(parents=True)
+        made_up = ["dckr_" + "pat_" + secrets.token_urlsafe(24)[:28] for _ in range(2)]
+        (folder / "deploy.env").write_text(
+            f"REGISTRY_USER=demo\nREGISTRY_TOKEN={live_secret or made_up[0]}\n"
+        )
+        (folder / "ci" / "build.yml").write_text(
+            f"steps:\n  - run: echo {made_up[1]} | docker login -u demo --password-stdin\n"
+        )
+        dialog = self._app.open_leak_check()
+        dialog.add_folder(folder)
+        dialog.start_check()
+        identify = self._local_hub() and dialog.controller.can_identify
+        self._wait(
+            "the leak check",
+            lambda: not dialog.controller.busy,
+            lambda: self._identify_leaks(dialog) if identify else self._shoot_leaks(dialog),
+        )
+
+    def _identify_leaks(self, dialog: LeakCheckDialog) -> None:
+        dialog.controller.identify()  # asked without the question: the tour is the person
+        self._wait(
+            "the identification",
+            lambda: not dialog.controller.busy,
+            lambda: self._shoot_leaks(dialog),
+        )
+
+    def _shoot_leaks(self, dialog: LeakCheckDialog) -> None:
+        c = dialog.controller
+        yours = [n for n, f in enumerate(c.findings) if c.deactivatable([f.fingerprint])]
+        dialog.table.selectRow(yours[0] if yours else 0)  # Deactivate and Replace… enabled
+        self._after_settling(lambda: self._save_leaks(dialog))
+
+    def _save_leaks(self, dialog: LeakCheckDialog) -> None:
+        self._save(dialog, "leak-check")
+        dialog.close()
         self._done(0)
+
+    def _local_hub(self) -> bool:
+        return is_loopback(urlsplit(self._app.session.state.hub_url).hostname or "")
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -249,5 +299,8 @@ class ScreenshotTour(QObject):
             self._done(1)
 
     def _done(self, code: int) -> None:
+        if self._leak_folder is not None:
+            self._leak_folder.cleanup()
+            self._leak_folder = None
         logger.info("screenshots saved: %s", ", ".join(p.name for p in self.saved))
         self.finished.emit(code)
