@@ -216,3 +216,16 @@ def test_the_pre_commit_framework_manifest(repo: Repo) -> None:
     repo.git("add", "t.txt")
 
     assert hubtokens(repo, *arguments).returncode == 1
+
+
+def test_options_that_do_not_go_together(repo: Repo) -> None:
+    for options in (
+        ["--git", "--staged"],
+        ["--install-hook", "--uninstall-hook"],
+        ["--force"],
+    ):
+        result = hubtokens(repo, "scan", *options)
+
+        assert result.returncode == 2, (options, result.stderr)
+        assert result.stderr.startswith("error: ")
+    assert not (repo.path / ".git" / "hooks" / "pre-commit").exists()

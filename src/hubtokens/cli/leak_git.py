@@ -67,8 +67,11 @@ def findings(args: argparse.Namespace, ctx: Context, stats: ScanStats) -> Iterat
         yield from scan_git(top, staged=args.staged, stats=stats)
 
 
-def run_hook_option(args: argparse.Namespace, out: Output) -> int | None:
-    """Install or uninstall the hook when asked (the exit code), else None."""
+def check_or_run_hook_option(args: argparse.Namespace, out: Output) -> int | None:
+    """Before any scan: reject what does not go together; install or uninstall the hook when
+    asked (then the exit code), else None."""
+    if args.git and args.staged:
+        raise UsageError("choose one of --git (the history) and --staged (the next commit)")
     if args.install_hook is not None and args.uninstall_hook is not None:
         raise UsageError("choose one of --install-hook and --uninstall-hook")
     if args.force and args.install_hook is None:

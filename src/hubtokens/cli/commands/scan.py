@@ -86,7 +86,7 @@ def add_parsers(
 def scan(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     if args.sarif and out.as_json:
         raise UsageError("choose one of --json and --sarif")
-    hook_exit = leak_git.run_hook_option(args, out)
+    hook_exit = leak_git.check_or_run_hook_option(args, out)
     if hook_exit is not None:
         return hook_exit
     roots = _roots(args)
