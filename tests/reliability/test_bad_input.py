@@ -17,6 +17,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -114,17 +115,26 @@ argvs = st.one_of(shaped, shaped, free_form)
 
 
 @pytest.fixture
+def short_code_hub(alice_password: str) -> Iterator[LocalHub]:
+    """The usual hub, whose browser sign-in codes expire after a second: ``signin`` without a
+    username waits for a person's approval, and here none comes."""
+    with LocalHub(HubConfig(seed=0, device_code_lifetime=timedelta(seconds=1))) as hub:
+        hub.add_user("alice", alice_password)
+        yield hub
+
+
+@pytest.fixture
 def cli_world(
-    tmp_path: Path, local_hub: LocalHub, alice_password: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, short_code_hub: LocalHub, alice_password: str, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[dict[str, Any]]:
     """A signed-in home for in-process runs of ``main``, with an in-memory keychain."""
     memory = FaultyKeyring()
     monkeypatch.setattr(keyring.core, "_keyring_backend", memory)
     home = tmp_path / "home"
     monkeypatch.setenv("HUBTOKENS_HOME", str(home))
-    monkeypatch.setenv("HUBTOKENS_HUB_URL", local_hub.url)
+    monkeypatch.setenv("HUBTOKENS_HUB_URL", short_code_hub.url)
     monkeypatch.setenv("DOCKER_CONFIG", str(home / "docker"))
-    world = {"home": home, "keyring": memory, "hub": local_hub, "password": alice_password}
+    world = {"home": home, "keyring": memory, "hub": short_code_hub, "password": alice_password}
     _sign_in(world)
     yield world
     memory.set_mode("ok")
