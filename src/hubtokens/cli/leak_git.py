@@ -20,14 +20,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--git",
         action="store_true",
-        help="scan the history of the repository holding each PATH (default: the current "
-        "folder): every file version reachable from a branch, tag or other ref, each read "
-        "once; a finding names the first commit that put the secret at its path",
+        help="scan the history of the git repository holding the current folder (or each "
+        "PATH, whose files are then scanned too): every file version reachable from a branch, "
+        "tag or other ref, each read once; a finding names the first commit that put the "
+        "secret at its path",
     )
     p.add_argument(
         "--staged",
         action="store_true",
-        help="scan only what is staged for the next commit (the pre-commit hook's mode)",
+        help="scan what is staged for the next commit in that repository (the pre-commit "
+        "hook's mode)",
     )
     p.add_argument(
         "--install-hook",
