@@ -27,11 +27,13 @@ def repo(tmp_path: Path) -> Repo:
     return repo
 
 
-def hubtokens(repo: Repo, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def hubtokens(
+    repo: Repo, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "hubtokens", *args],
         cwd=cwd or repo.path,
-        env={**repo.env, "HUBTOKENS_HOME": str(repo.path.parent / "hubtokens-home")},
+        env={**repo.env, "HUBTOKENS_HOME": str(repo.path.parent / "hubtokens-home"), **(env or {})},
         capture_output=True,
         text=True,
         timeout=120,
@@ -83,8 +85,10 @@ def test_a_clean_history_exits_0(repo: Repo) -> None:
 def test_git_or_staged_outside_a_repository_is_invalid_input(tmp_path: Path, repo: Repo) -> None:
     plain = tmp_path / "plain"
     plain.mkdir()
+    # git speaks the user's language (here German, which git ships): still invalid input.
+    german = {"LANG": "C.UTF-8", "LANGUAGE": "de"}
     for option in ("--git", "--staged", "--install-hook"):
-        result = hubtokens(repo, "scan", option, cwd=plain)
+        result = hubtokens(repo, "scan", option, cwd=plain, env=german)
 
         assert result.returncode == 2, (option, result.stderr)
         assert "is not in a git repository" in result.stderr

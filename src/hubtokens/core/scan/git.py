@@ -59,7 +59,9 @@ def repository_top(repo: Path) -> Path:
 def git_output(cwd: Path, *args: str) -> bytes:
     """What ``git args`` prints, run in ``cwd``; its own message as the error when it fails."""
     try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+        done = subprocess.run(
+            ["git", *args], cwd=cwd, env=_git_env(), capture_output=True, check=False
+        )
     except FileNotFoundError:
         raise HubTokensError(
             "git is not installed", hint="install git to scan a repository"
@@ -201,7 +203,7 @@ class _BlobScan:
         with (
             tempfile.TemporaryFile() as errors,
             subprocess.Popen(
-                listing_command, cwd=self.top, stdout=subprocess.PIPE, stderr=errors
+                listing_command, cwd=self.top, env=_git_env(), stdout=subprocess.PIPE, stderr=errors
             ) as listing,
         ):
             try:
@@ -233,6 +235,7 @@ class _BlobScan:
             subprocess.Popen(
                 ["git", "cat-file", "--batch=%(objectname) %(objectsize) %(rest)", "--buffer"],
                 cwd=self.top,
+                env=_git_env(),
                 stdin=source,
                 stdout=subprocess.PIPE,
                 stderr=errors,
@@ -313,7 +316,7 @@ def _git_fields(top: Path, command: Sequence[str]) -> Iterator[Iterator[bytes]]:
     with (
         tempfile.TemporaryFile() as errors,
         subprocess.Popen(
-            ["git", *command], cwd=top, stdout=subprocess.PIPE, stderr=errors
+            ["git", *command], cwd=top, env=_git_env(), stdout=subprocess.PIPE, stderr=errors
         ) as process,
     ):
         assert process.stdout is not None
@@ -339,6 +342,16 @@ def _is_set(cancelled: threading.Event | None) -> bool:
     return cancelled is not None and cancelled.is_set()
 
 
+def _git_env() -> dict[str, str]:
+    """This environment (GIT_INDEX_FILE and GIT_DIR as a hook gets them), messages in English:
+    they are matched ("not a git repository") and shown."""
+    return {**os.environ, "LC_ALL": "C"}
+
+
 def _last_line(stderr: bytes) -> str:
+    """git's reason: its first fatal or error line (advice follows it), else its last line."""
     lines = os.fsdecode(stderr).strip().splitlines()
-    return lines[-1].removeprefix("fatal: ").removeprefix("error: ") if lines else "no reason given"
+    reasons = [line for line in lines if line.startswith(("fatal: ", "error: "))]
+    if not lines:
+        return "no reason given"
+    return (reasons or lines[-1:])[0].removeprefix("fatal: ").removeprefix("error: ")
