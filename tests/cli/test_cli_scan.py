@@ -179,7 +179,6 @@ def test_a_big_tree_scanned_in_parallel_finds_what_one_process_finds(
     auth = base64.b64encode(f"me:{make_token()}".encode()).decode()
     (tmp_path / "d3" / "config.json").write_text(json.dumps({"auths": {"h": {"auth": auth}}}))
     result = hubtokens("--json", ".", cwd=tmp_path)
-    monkeypatch.setattr(files, "_parallel_workers", lambda: 1)
     monkeypatch.chdir(tmp_path)
     in_one_process = json_records(list(files.scan_paths([Path(".")])))
     assert result.returncode == 1

@@ -259,3 +259,38 @@ def test_cancelling_stops_the_scan_and_progress_follows_each_file(tmp_path: Path
     assert [scanned for scanned, _size in progress] == [1, 2, 3, 4, 5]
     assert progress[-1][1] == 5 * len(found[0].secret)
     assert list(scan_paths([tmp_path], cancelled=cancelled)) == []
+
+
+def test_a_huge_file_stops_between_chunks_when_cancelled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(files, "CHUNK_SIZE", 64)
+    tokens = [make_token() for _ in range(50)]
+    (tmp_path / "big").write_text("\n".join(tokens))
+    cancelled = threading.Event()
+    asked: list[int] = []
+    stream = (tmp_path / "big").open("rb")
+
+    def read(size: int) -> bytes:
+        asked.append(size)
+        if len(asked) == 3:
+            cancelled.set()
+        return stream.read(size)
+
+    with stream:
+        _size, found = scan_stream(read, "big", cancelled=cancelled)
+    assert len(asked) == 3  # no chunk read once cancelled
+    assert [f.secret.reveal() for f in found] == tokens[: len(found)]
+    assert len(found) > 0 and all(f.offset is not None and f.offset < 3 * 64 for f in found)
+
+
+def test_without_parallel_a_big_scan_never_forks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_fork(*args: object) -> None:
+        raise AssertionError("forked")
+
+    monkeypatch.setattr(files.multiprocessing, "get_context", no_fork)
+    for i in range(2 * files.BATCH_FILES):
+        (tmp_path / f"f{i}").write_text(make_token() if i == 300 else "x")
+    assert [Path(f.path).name for f in scan_paths([tmp_path])] == ["f300"]

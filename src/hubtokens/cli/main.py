@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
 
 from hubtokens import __version__
-from hubtokens.cli.commands import account, docker, scan, tokens
 from hubtokens.cli.context import Context
 from hubtokens.cli.output import Output
 from hubtokens.core.errors import ExitCode, HubTokensError
@@ -32,7 +32,12 @@ exit codes:
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+# The modules in hubtokens.cli.commands, in the order --help lists them.
+COMMAND_MODULES = ("account", "tokens", "docker", "scan")
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole CLI, or (``only``) one command module's part, to import just that one."""
     parser = argparse.ArgumentParser(
         prog="hubtokens",
         description="Docker Hub access tokens: device sign-in, keychain storage, token management.",
@@ -45,10 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     # The global options are also accepted after the subcommand (`hubtokens status --json`).
     common = argparse.ArgumentParser(add_help=False)
     _add_global_options(common, defaults=False)
-    account.add_parsers(sub, common)
-    tokens.add_parsers(sub, common)
-    docker.add_parsers(sub, common)
-    scan.add_parsers(sub, common)
+    for name in COMMAND_MODULES if only is None else (only,):
+        importlib.import_module(f"hubtokens.cli.commands.{name}").add_parsers(sub, common)
+    if only is not None:
+        return parser
     sub.add_parser("gui", help="start the desktop app (see: hubtokens gui --help)")
     sub.add_parser(
         "hub", help="run the local Docker Hub-compatible service (see: hubtokens hub --help)"
@@ -90,7 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from hubtokens.gui.app import main as gui_main  # Qt is imported only for this subcommand
 
         return gui_main(args_list[gui_at + 1 :])
-    parser = build_parser()
+    # A scan (the pre-commit hook runs one per commit) needs none of the other commands' imports.
+    scanning = _subcommand_index(args_list, "scan") is not None
+    parser = build_parser("scan" if scanning else None)
     args = parser.parse_args(args_list)
     configure_logging(
         level=logging.DEBUG if args.debug else logging.WARNING, log_file=None, stderr=True

@@ -96,7 +96,7 @@ def scan(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     for source in SOURCES:
         if source.wanted(args):
             findings.extend(source.findings(args, ctx, stats))
-    findings.extend(scan_paths(roots, stats=stats))
+    findings.extend(scan_paths(roots, stats=stats, parallel=True))
     extra = None if identifying is None else leak_identify.identify(identifying, findings, out)
     _print(findings, out, sarif=args.sarif, extra=extra)
     _summary(findings, stats, out)

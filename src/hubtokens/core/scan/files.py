@@ -48,18 +48,26 @@ def scan_paths(
     cancelled: threading.Event | None = None,
     on_progress: ProgressCallback | None = None,
     stats: ScanStats | None = None,
+    parallel: bool = False,
 ) -> Iterator[Finding]:
-    """Findings in the files under ``roots`` (files or folders), in walk order."""
+    """Findings in the files under ``roots`` (files or folders), in walk order.
+
+    ``parallel``: in forked worker processes, for a program with one thread (the CLI); a
+    process with other threads (Qt's included, which ``threading`` may not see) must not fork.
+    ``cancelled`` is checked before each file and between the chunks of a big one (in
+    parallel, between batches).
+    """
     walk = _Walk(roots, stats if stats is not None else ScanStats())
     files = walk.files()
     first = list(itertools.islice(files, BATCH_FILES))
     every = itertools.chain(first, files)
-    if len(first) < BATCH_FILES or _parallel_workers() < 2:
+    workers = _parallel_workers() if parallel else 1
+    if len(first) < BATCH_FILES or workers < 2:
         # One file at a time, so that progress and cancelling follow each file.
-        scanned = (_scan_batch([item]) for item in every)
+        scanned = (_scan_one(path, display, cancelled) for path, display in every)
         yield from _results(scanned, walk.stats, cancelled, on_progress)
         return
-    with multiprocessing.get_context("fork").Pool(_parallel_workers()) as pool:
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
         located = pool.imap(_locate_batch, _batches(every))
         scanned = (_read_back(result) for result in located)
         yield from _results(scanned, walk.stats, cancelled, on_progress)
@@ -116,15 +124,15 @@ def _batches(files: Iterator[tuple[str, str]]) -> Iterator[Batch]:
 
 
 def _parallel_workers() -> int:
-    if threading.active_count() > 1 or sys.platform != "linux":
+    alone = threading.active_count() == 1 and threading.current_thread() is threading.main_thread()
+    if not alone or sys.platform != "linux":
         return 1
     return len(os.sched_getaffinity(0))
 
 
-def _scan_batch(batch: Batch) -> _BatchResult:
+def _scan_one(path: str, display: str, cancelled: threading.Event | None) -> _BatchResult:
     result = _BatchResult(ScanStats())
-    for path, display in batch:
-        result.findings.extend(scan_file(path, display, result.stats))
+    result.findings = scan_file(path, display, result.stats, cancelled=cancelled)
     return result
 
 
@@ -173,11 +181,13 @@ def _read_places(path: str, display: str, places: list[_Place]) -> list[Finding]
         return None
 
 
-def scan_file(path: str, display: str, stats: ScanStats) -> list[Finding]:
+def scan_file(
+    path: str, display: str, stats: ScanStats, *, cancelled: threading.Event | None = None
+) -> list[Finding]:
     """Findings in one regular file; a file that cannot be read is recorded as skipped."""
     try:
         with open(path, "rb", buffering=0) as stream:
-            size, findings = scan_stream(stream.read, display)
+            size, findings = scan_stream(stream.read, display, cancelled=cancelled)
     except OSError as exc:
         stats.skipped.append((display, exc.strerror or type(exc).__name__))
         return []
@@ -186,15 +196,21 @@ def scan_file(path: str, display: str, stats: ScanStats) -> list[Finding]:
     return findings
 
 
-def scan_stream(read: Callable[[int], bytes | None], display: str) -> tuple[int, list[Finding]]:
+def scan_stream(
+    read: Callable[[int], bytes | None],
+    display: str,
+    *,
+    cancelled: threading.Event | None = None,
+) -> tuple[int, list[Finding]]:
     """The size of what ``read`` returns up to its end (``b""``), and the findings in it.
 
     ``display`` names it in the findings, and its file name says whether it is an auth file.
+    When ``cancelled`` is set, reading stops after the current chunk.
     """
     first = read(CHUNK_SIZE) or b""
     if len(first) < CHUNK_SIZE:
         return len(first), list(_whole(first, display))
-    return _streamed(first, read, display)
+    return _streamed(first, read, display, cancelled)
 
 
 def _whole(data: bytes, display: str) -> Iterator[Finding]:
@@ -206,7 +222,10 @@ def _whole(data: bytes, display: str) -> Iterator[Finding]:
 
 
 def _streamed(
-    first: bytes, read: Callable[[int], bytes | None], display: str
+    first: bytes,
+    read: Callable[[int], bytes | None],
+    display: str,
+    cancelled: threading.Event | None,
 ) -> tuple[int, list[Finding]]:
     """A file bigger than one chunk: chunk by chunk, each starting with the previous tail."""
     findings: list[Finding] = []
@@ -216,7 +235,7 @@ def _streamed(
     lines_before = 0  # newlines in the file before ``buffer``
     skip_head = 0  # the carried byte before the overlap was checked with the previous chunk
     while True:
-        chunk = read(CHUNK_SIZE)
+        chunk = None if cancelled is not None and cancelled.is_set() else read(CHUNK_SIZE)
         last = not chunk
         limit = len(buffer) if last else len(buffer) - OVERLAP
         for match in find_tokens(buffer):
