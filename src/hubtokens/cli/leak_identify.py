@@ -15,7 +15,6 @@ from typing import Any
 
 from hubtokens.cli.context import Context
 from hubtokens.cli.output import Output, ask_line
-from hubtokens.cli.recreation import NOW_COMMAND
 from hubtokens.core.errors import NotSignedIn, UsageError
 from hubtokens.core.hub.models import AccessToken
 from hubtokens.core.hub.urls import host_of
@@ -138,6 +137,10 @@ def _confirmed(
 
 
 def _auto_warning(identifying: Identifying, auto: Identity) -> str:
+    # Here, not at the top: recreation imports the keeper (and requests), which a scan without
+    # --identify (the pre-commit hook's) does not need.
+    from hubtokens.cli.recreation import NOW_COMMAND
+
     return (
         f"'{auto.description}' is this device's auto token: once deactivated, docker on this "
         f"device has no working credential for {host_of(identifying.hub_url)}. Hub Tokens "
@@ -148,6 +151,8 @@ def _auto_warning(identifying: Identifying, auto: Identity) -> str:
 
 
 def _done(identifying: Identifying, token: AccessToken) -> str:
+    from hubtokens.cli.recreation import NOW_COMMAND  # see _auto_warning
+
     if identifying.device_token is not None and token.uuid == identifying.device_token:
         return (
             f"Deactivated this device's auto token '{token.label}' ({token.uuid}). For a new "
