@@ -21,7 +21,13 @@ from pathlib import Path
 
 from hubtokens.core.scan.dockerauth import DOCKER_AUTH_FILE_NAMES, docker_auth_findings
 from hubtokens.core.scan.findings import Finding
-from hubtokens.core.scan.patterns import MAX_TOKEN_LENGTH, find_tokens, is_token, line_number
+from hubtokens.core.scan.patterns import (
+    MAX_TOKEN_LENGTH,
+    find_tokens,
+    is_token,
+    line_number,
+    might_hold_token,
+)
 from hubtokens.core.secret import Secret
 
 CHUNK_SIZE = 8 * 1024 * 1024
@@ -187,7 +193,10 @@ def scan_file(
     """Findings in one regular file; a file that cannot be read is recorded as skipped."""
     try:
         with open(path, "rb", buffering=0) as stream:
-            size, findings = scan_stream(stream.read, display, cancelled=cancelled)
+            # Into a buffer kept for the next file: most files fit, and no memory is allocated.
+            buffer = _read_buffer()
+            first = memoryview(buffer)[: stream.readinto(buffer)]
+            size, findings = _scan_from(first, stream.read, display, cancelled)
     except OSError as exc:
         stats.skipped.append((display, exc.strerror or type(exc).__name__))
         return []
@@ -207,18 +216,44 @@ def scan_stream(
     ``display`` names it in the findings, and its file name says whether it is an auth file.
     When ``cancelled`` is set, reading stops after the current chunk.
     """
-    first = read(CHUNK_SIZE) or b""
+    return _scan_from(read(CHUNK_SIZE) or b"", read, display, cancelled)
+
+
+_buffers = threading.local()
+
+
+def _read_buffer() -> bytearray:
+    """This thread's buffer of one chunk."""
+    buffer: bytearray | None = getattr(_buffers, "buffer", None)
+    if buffer is None or len(buffer) != CHUNK_SIZE:
+        buffer = _buffers.buffer = bytearray(CHUNK_SIZE)
+    return buffer
+
+
+def _scan_from(
+    first: bytes | memoryview,
+    read: Callable[[int], bytes | None],
+    display: str,
+    cancelled: threading.Event | None,
+) -> tuple[int, list[Finding]]:
+    """The rest of :func:`scan_stream`, once the first chunk is read."""
     if len(first) < CHUNK_SIZE:
-        return len(first), list(_whole(first, display))
-    return _streamed(first, read, display, cancelled)
+        return len(first), _whole(first, display)
+    return _streamed(bytes(first), read, display, cancelled)
 
 
-def _whole(data: bytes, display: str) -> Iterator[Finding]:
-    for match in find_tokens(data):
-        line = line_number(data, match.start)
-        yield Finding(display, line, None, match.kind, match.secret, offset=match.start)
-    if os.path.basename(display) in DOCKER_AUTH_FILE_NAMES:
-        yield from docker_auth_findings(data, display)
+def _whole(view: bytes | memoryview, display: str) -> list[Finding]:
+    auth_file = display.rpartition("/")[2] in DOCKER_AUTH_FILE_NAMES
+    if not auth_file and not might_hold_token(view):
+        return []  # most files: one pass of the pattern, nothing copied
+    data = bytes(view)
+    findings = [
+        Finding(display, line_number(data, m.start), None, m.kind, m.secret, offset=m.start)
+        for m in find_tokens(data)
+    ]
+    if auth_file:
+        findings.extend(docker_auth_findings(data, display))
+    return findings
 
 
 def _streamed(
@@ -231,6 +266,7 @@ def _streamed(
     findings: list[Finding] = []
     size = len(first)
     buffer = first
+    del first  # held by nothing else: its memory goes with the first carry
     offset = 0  # where ``buffer`` starts in the file
     lines_before = 0  # newlines in the file before ``buffer``
     skip_head = 0  # the carried byte before the overlap was checked with the previous chunk

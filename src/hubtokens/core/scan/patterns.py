@@ -42,6 +42,11 @@ def find_tokens(data: bytes) -> Iterator[TokenMatch]:
             yield TokenMatch(start, end, kind, Secret(data[start:end].decode("ascii")))
 
 
+def might_hold_token(data: bytes | memoryview) -> bool:
+    """A quick first look: False means no token; True, look with :func:`find_tokens`."""
+    return _TOKEN.search(data) is not None
+
+
 def is_token(text: str) -> bool:
     """Whether ``text`` is exactly one token and nothing else."""
     data = text.encode("utf-8", "surrogateescape")
