@@ -9,6 +9,7 @@ is counted as skipped rather than ending the scan.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import multiprocessing
 import os
@@ -192,11 +193,16 @@ def scan_file(
 ) -> list[Finding]:
     """Findings in one regular file; a file that cannot be read is recorded as skipped."""
     try:
-        with open(path, "rb", buffering=0) as stream:
+        # os.open: no file object to build, 50,000 times. O_NONBLOCK: should the file have
+        # become a FIFO since the walk saw it, opening it does not wait for a writer.
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+        try:
             # Into a buffer kept for the next file: most files fit, and no memory is allocated.
             buffer = _read_buffer()
-            first = memoryview(buffer)[: stream.readinto(buffer)]
-            size, findings = _scan_from(first, stream.read, display, cancelled)
+            first = memoryview(buffer)[: os.readv(fd, [buffer])]
+            size, findings = _scan_from(first, functools.partial(os.read, fd), display, cancelled)
+        finally:
+            os.close(fd)
     except OSError as exc:
         stats.skipped.append((display, exc.strerror or type(exc).__name__))
         return []
