@@ -39,14 +39,18 @@ class ScanOutcome:
 
 def scan(request: ScanRequest, *, cancelled: threading.Event, on_progress: Progress) -> ScanOutcome:
     """Findings in the folders, then in the home's usual places; stops when ``cancelled``."""
-    # A pool thread is invisible to ``threading``; named here, the scanner sees more than one
-    # thread and scans in this process rather than forking a Qt process.
-    threading.current_thread()
     stats = ScanStats()
     findings: list[Finding] = []
     if request.folders:
         findings.extend(
-            scan_paths(request.folders, cancelled=cancelled, on_progress=on_progress, stats=stats)
+            # in this process (parallel=False): a Qt process must not fork
+            scan_paths(
+                request.folders,
+                cancelled=cancelled,
+                on_progress=on_progress,
+                stats=stats,
+                parallel=False,
+            )
         )
     if request.home is not None and not cancelled.is_set():
         for finding in scan_home(request.home, request.environ, stats=stats):
