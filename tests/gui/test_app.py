@@ -15,7 +15,8 @@ from PySide6.QtGui import QImage
 
 from hubtokens.core.errors import UsageError
 from hubtokens.core.settings import AccountRecord, Settings, SettingsStore
-from hubtokens.gui.app import build_parser, choose_hub_url
+from hubtokens.gui.app import build_parser, choose_hub_url, docker_environ
+from hubtokens.gui.demo import DemoSandbox
 from hubtokens.gui.state import Health
 
 PROGRAM = [sys.executable, "-m", "hubtokens.gui.app"]
@@ -89,6 +90,18 @@ def test_the_demo_leaves_nothing_behind(tmp_path: Path) -> None:
     result = run_app("--demo", "--self-check", home=home)
     assert result.returncode == 0, result.stderr
     assert not (home / "config" / "settings.json").exists()  # the demo has its own sandbox
+
+
+def test_the_demo_keeps_docker_and_the_leak_check_inside_its_sandbox() -> None:
+    sandbox = DemoSandbox()
+    try:
+        environ = docker_environ(sandbox, {"HOME": "/home/someone", "DOCKER_CONFIG": "/etc/x"})
+    finally:
+        sandbox.close()
+    assert environ == {
+        "DOCKER_CONFIG": str(sandbox.home / "docker"),
+        "HOME": str(sandbox.home),
+    }
 
 
 def test_sigterm_quits_cleanly(tmp_path: Path) -> None:

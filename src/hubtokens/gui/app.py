@@ -260,12 +260,20 @@ def _build_app(
         token_window_factory=token_window_factory(runner, keeper, client_for, clock, clipboard),
         docker=DockerSetup(
             config_dir=str(paths.config_dir),
-            # The demo's keychain is thrown away: docker's real config must not name it.
-            environ={"DOCKER_CONFIG": str(sandbox.home / "docker")} if sandbox else environ,
+            environ=docker_environ(sandbox, environ),
             read_item=vault.get_item,
             server=server_for(environ, str(paths.config_dir)) if serve_helper else None,
         ),
     )
+
+
+def docker_environ(sandbox: DemoSandbox | None, environ: Mapping[str, str]) -> Mapping[str, str]:
+    """Where docker's config and this computer's files are, for the app's docker parts and its
+    leak check. The demo's keychain is thrown away, so docker's real config must not name it;
+    its home is the sandbox too, so the leak check's "this computer" stays inside it."""
+    if sandbox is None:
+        return environ
+    return {"DOCKER_CONFIG": str(sandbox.home / "docker"), "HOME": str(sandbox.home)}
 
 
 def _add_one_shot_jobs(
