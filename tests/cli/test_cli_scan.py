@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hubtokens.core.scan import files
+from hubtokens.core.scan import files, parallel, reading
 from hubtokens.core.scan.output import json_records
 from hubtokens.core.scan.patterns import fingerprint, mask
 from tests.support.git_repo import make_token
@@ -165,7 +165,7 @@ def test_a_big_tree_scanned_in_parallel_finds_what_one_process_finds(
 ) -> None:
     """Over BATCH_FILES files the CLI scans in worker processes; the result must not change."""
     tokens = []
-    for i in range(3 * files.BATCH_FILES):
+    for i in range(3 * parallel.BATCH_FILES):
         text = f"file {i}\n"
         if i % 37 == 0:
             tokens.append(make_token("oat" if i % 2 else "pat"))
@@ -174,7 +174,7 @@ def test_a_big_tree_scanned_in_parallel_finds_what_one_process_finds(
         (tmp_path / f"d{i % 7}" / f"f{i:04d}").write_text(text)
     big = make_token()
     with (tmp_path / "d0" / "big.log").open("wb") as stream:
-        stream.seek(files.CHUNK_SIZE - 20)
+        stream.seek(reading.CHUNK_SIZE - 20)
         stream.write(f"\n{big}\n".encode())
     auth = base64.b64encode(f"me:{make_token()}".encode()).decode()
     (tmp_path / "d3" / "config.json").write_text(json.dumps({"auths": {"h": {"auth": auth}}}))
@@ -184,4 +184,4 @@ def test_a_big_tree_scanned_in_parallel_finds_what_one_process_finds(
     assert result.returncode == 1
     assert json.loads(result.stdout) == in_one_process
     assert len(in_one_process) == len(tokens) + 2
-    assert f"scanned {3 * files.BATCH_FILES + 2} files" in result.stderr
+    assert f"scanned {3 * parallel.BATCH_FILES + 2} files" in result.stderr

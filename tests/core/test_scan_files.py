@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from hubtokens.core.scan import files
-from hubtokens.core.scan.files import OVERLAP, ScanStats, scan_paths, scan_stream
+from hubtokens.core.scan import files, parallel, reading
+from hubtokens.core.scan.files import ScanStats, scan_paths, scan_stream
 from hubtokens.core.scan.findings import (
     KIND_DOCKER_CONFIG_PASSWORD,
     KIND_DOCKER_CONFIG_PAT,
     Finding,
 )
+from hubtokens.core.scan.reading import OVERLAP
 from tests.support.git_repo import make_token
 
 
@@ -65,7 +66,7 @@ def test_binary_files_are_scanned_without_trouble(tmp_path: Path) -> None:
 def test_a_token_across_a_chunk_boundary_is_found_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shift: int
 ) -> None:
-    monkeypatch.setattr(files, "CHUNK_SIZE", 64)
+    monkeypatch.setattr(reading, "CHUNK_SIZE", 64)
     token = make_token(length=32)
     data = b"x\n" * 32 + b" " * (64 - shift) + token.encode() + b" \n" + b"y" * 200
     (tmp_path / "f").write_bytes(data)
@@ -78,7 +79,7 @@ def test_a_token_across_a_chunk_boundary_is_found_once(
 def test_a_look_alike_across_a_chunk_boundary_stays_a_look_alike(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shift: int
 ) -> None:
-    monkeypatch.setattr(files, "CHUNK_SIZE", 64)
+    monkeypatch.setattr(reading, "CHUNK_SIZE", 64)
     before = "x" + make_token()  # a token character right before
     after = make_token(length=32) + "-"  # one character too many
     for name, text in (("before", before), ("after", after)):
@@ -87,11 +88,11 @@ def test_a_look_alike_across_a_chunk_boundary_stays_a_look_alike(
 
 
 def test_a_huge_file_is_streamed_never_loaded_whole(tmp_path: Path) -> None:
-    size = 16 * files.CHUNK_SIZE  # sparse: 128 MiB to read, hardly any on disk
+    size = 16 * reading.CHUNK_SIZE  # sparse: 128 MiB to read, hardly any on disk
     tokens = [make_token() for _ in range(3)]
     huge = tmp_path / "huge.log"
     with huge.open("wb") as stream:
-        stream.write(b"line\n" * (files.CHUNK_SIZE // 5 - 2) + b" " + tokens[0].encode() + b"\n")
+        stream.write(b"line\n" * (reading.CHUNK_SIZE // 5 - 2) + b" " + tokens[0].encode() + b"\n")
         stream.seek(size // 2)
         stream.write(tokens[1].encode() + b"\n")
         stream.seek(size - 100)
@@ -103,13 +104,13 @@ def test_a_huge_file_is_streamed_never_loaded_whole(tmp_path: Path) -> None:
     finally:
         tracemalloc.stop()
     assert [f.secret.reveal() for f in findings] == tokens
-    assert findings[0].line == files.CHUNK_SIZE // 5 - 1
-    assert peak < 5 * files.CHUNK_SIZE < size  # a few chunks at a time, not the file
+    assert findings[0].line == reading.CHUNK_SIZE // 5 - 1
+    assert peak < 5 * reading.CHUNK_SIZE < size  # a few chunks at a time, not the file
 
 
 def test_scan_stream_reads_one_chunk_at_a_time() -> None:
     token = make_token()
-    data = (b"a" * (files.CHUNK_SIZE - 10)) + b" " + token.encode() + b" " + b"b" * 1000
+    data = (b"a" * (reading.CHUNK_SIZE - 10)) + b" " + token.encode() + b" " + b"b" * 1000
     asked: list[int] = []
 
     def read(size: int) -> bytes:
@@ -120,8 +121,8 @@ def test_scan_stream_reads_one_chunk_at_a_time() -> None:
 
     size, findings = scan_stream(read, "stream")
     assert [f.secret.reveal() for f in findings] == [token]
-    assert size == files.CHUNK_SIZE - 10 + len(token) + 2 + 1000
-    assert set(asked) == {files.CHUNK_SIZE}
+    assert size == reading.CHUNK_SIZE - 10 + len(token) + 2 + 1000
+    assert set(asked) == {reading.CHUNK_SIZE}
 
 
 def test_a_file_that_cannot_be_read_is_skipped_and_reported() -> None:
@@ -264,7 +265,7 @@ def test_cancelling_stops_the_scan_and_progress_follows_each_file(tmp_path: Path
 def test_a_huge_file_stops_between_chunks_when_cancelled(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(files, "CHUNK_SIZE", 64)
+    monkeypatch.setattr(reading, "CHUNK_SIZE", 64)
     tokens = [make_token() for _ in range(50)]
     (tmp_path / "big").write_text("\n".join(tokens))
     cancelled = threading.Event()
@@ -290,7 +291,7 @@ def test_without_parallel_a_big_scan_never_forks(
     def no_fork(*args: object) -> None:
         raise AssertionError("forked")
 
-    monkeypatch.setattr(files.multiprocessing, "get_context", no_fork)
-    for i in range(2 * files.BATCH_FILES):
+    monkeypatch.setattr(parallel.multiprocessing, "get_context", no_fork)
+    for i in range(2 * parallel.BATCH_FILES):
         (tmp_path / f"f{i}").write_text(make_token() if i == 300 else "x")
     assert [Path(f.path).name for f in scan_paths([tmp_path])] == ["f300"]
