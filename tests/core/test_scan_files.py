@@ -108,7 +108,7 @@ def test_a_huge_file_is_streamed_never_loaded_whole(tmp_path: Path) -> None:
     assert peak < 5 * reading.CHUNK_SIZE < size  # a few chunks at a time, not the file
 
 
-def test_scan_stream_reads_one_chunk_at_a_time() -> None:
+def test_scan_stream_reads_at_most_one_chunk_at_a_time() -> None:
     token = make_token()
     data = (b"a" * (reading.CHUNK_SIZE - 10)) + b" " + token.encode() + b" " + b"b" * 1000
     asked: list[int] = []
@@ -122,7 +122,7 @@ def test_scan_stream_reads_one_chunk_at_a_time() -> None:
     size, findings = scan_stream(read, "stream")
     assert [f.secret.reveal() for f in findings] == [token]
     assert size == reading.CHUNK_SIZE - 10 + len(token) + 2 + 1000
-    assert set(asked) == {reading.CHUNK_SIZE}
+    assert asked[0] == reading.CHUNK_SIZE and max(asked) <= reading.CHUNK_SIZE
 
 
 def test_a_file_that_cannot_be_read_is_skipped_and_reported() -> None:

@@ -33,18 +33,18 @@ class TokenMatch:
     secret: Secret
 
 
-def find_tokens(data: bytes) -> Iterator[TokenMatch]:
-    """Every bounded token in ``data``, in order."""
-    for found in _TOKEN.finditer(data):
-        start, end = found.span()
+def find_tokens(data: bytes | bytearray, end: int | None = None) -> Iterator[TokenMatch]:
+    """Every bounded token in ``data`` (up to ``end``: a buffer filled that far), in order."""
+    for found in _TOKEN.finditer(data, 0, len(data) if end is None else end):
+        start, stop = found.span()
         if start == 0 or data[start - 1] not in _TOKEN_CHARS:
             kind = found.group(1).decode("ascii")
-            yield TokenMatch(start, end, kind, Secret(data[start:end].decode("ascii")))
+            yield TokenMatch(start, stop, kind, Secret(data[start:stop].decode("ascii")))
 
 
-def might_hold_token(data: bytes | memoryview) -> bool:
-    """A quick first look: False means no token; True, look with :func:`find_tokens`."""
-    return _TOKEN.search(data) is not None
+def might_hold_token(data: bytes | bytearray, end: int) -> bool:
+    """A quick first look at ``data[:end]``: False means no token; True, use find_tokens."""
+    return _TOKEN.search(data, 0, end) is not None
 
 
 def is_token(text: str) -> bool:
@@ -53,7 +53,7 @@ def is_token(text: str) -> bool:
     return any(m.start == 0 and m.end == len(data) for m in find_tokens(data))
 
 
-def line_number(data: bytes, offset: int) -> int:
+def line_number(data: bytes | bytearray, offset: int) -> int:
     """The 1-based line of ``offset`` in ``data``."""
     return data.count(b"\n", 0, offset) + 1
 

@@ -1,9 +1,12 @@
 """Reading one file (or stream) for tokens: in chunks that overlap, so a huge file is never
-loaded whole and a token across a chunk boundary is still found; auth files are decoded too."""
+loaded whole and a token across a chunk boundary is still found; auth files are decoded too.
+
+Every chunk goes into one buffer per thread, after the overlap kept from the chunk before:
+no memory is allocated or copied per file or per chunk, except for a file the pattern hits.
+"""
 
 from __future__ import annotations
 
-import functools
 import os
 import threading
 from collections.abc import Callable
@@ -33,6 +36,9 @@ class ScanStats:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
+Fill = Callable[[memoryview], int]  # puts the next bytes into the view; how many (0: the end)
+
+
 def scan_file(
     path: str, display: str, stats: ScanStats, *, cancelled: threading.Event | None = None
 ) -> list[Finding]:
@@ -42,10 +48,8 @@ def scan_file(
         # become a FIFO since the walk saw it, opening it does not wait for a writer.
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
         try:
-            # Into a buffer kept for the next file: most files fit, and no memory is allocated.
-            buffer = _read_buffer()
-            first = memoryview(buffer)[: os.readv(fd, [buffer])]
-            size, findings = _scan_from(first, functools.partial(os.read, fd), display, cancelled)
+            # A regular file fills the view unless it ends: one read for most files.
+            size, findings = _scan(lambda view: os.readv(fd, [view]), display, cancelled)
         finally:
             os.close(fd)
     except OSError as exc:
@@ -67,37 +71,41 @@ def scan_stream(
     ``display`` names it in the findings, and its file name says whether it is an auth file.
     When ``cancelled`` is set, reading stops after the current chunk.
     """
-    return _scan_from(read(CHUNK_SIZE) or b"", read, display, cancelled)
+
+    def fill(view: memoryview) -> int:
+        filled = 0
+        while filled < len(view) and (data := read(len(view) - filled)):
+            view[filled : filled + len(data)] = data
+            filled += len(data)
+        return filled
+
+    return _scan(fill, display, cancelled)
 
 
 _buffers = threading.local()
 
 
-def _read_buffer() -> bytearray:
-    """This thread's buffer of one chunk."""
+def _work_buffer() -> bytearray:
+    """This thread's buffer: the overlap kept from the chunk before, then one chunk."""
     buffer: bytearray | None = getattr(_buffers, "buffer", None)
-    if buffer is None or len(buffer) != CHUNK_SIZE:
-        buffer = _buffers.buffer = bytearray(CHUNK_SIZE)
+    if buffer is None or len(buffer) != OVERLAP + CHUNK_SIZE:
+        buffer = _buffers.buffer = bytearray(OVERLAP + CHUNK_SIZE)
     return buffer
 
 
-def _scan_from(
-    first: bytes | memoryview,
-    read: Callable[[int], bytes | None],
-    display: str,
-    cancelled: threading.Event | None,
-) -> tuple[int, list[Finding]]:
-    """The rest of :func:`scan_stream`, once the first chunk is read."""
-    if len(first) < CHUNK_SIZE:
-        return len(first), _whole(first, display)
-    return _streamed(bytes(first), read, display, cancelled)
+def _scan(fill: Fill, display: str, cancelled: threading.Event | None) -> tuple[int, list[Finding]]:
+    work = _work_buffer()
+    size = fill(memoryview(work)[:CHUNK_SIZE])
+    if size < CHUNK_SIZE:
+        return size, _whole(work, size, display)
+    return _streamed(work, fill, display, cancelled)
 
 
-def _whole(view: bytes | memoryview, display: str) -> list[Finding]:
+def _whole(work: bytearray, size: int, display: str) -> list[Finding]:
     auth_file = display.rpartition("/")[2] in DOCKER_AUTH_FILE_NAMES
-    if not auth_file and not might_hold_token(view):
+    if not auth_file and not might_hold_token(work, size):
         return []  # most files: one pass of the pattern, nothing copied
-    data = bytes(view)
+    data = bytes(work[:size])
     findings = [
         Finding(display, line_number(data, m.start), None, m.kind, m.secret, offset=m.start)
         for m in find_tokens(data)
@@ -108,33 +116,33 @@ def _whole(view: bytes | memoryview, display: str) -> list[Finding]:
 
 
 def _streamed(
-    first: bytes,
-    read: Callable[[int], bytes | None],
-    display: str,
-    cancelled: threading.Event | None,
+    work: bytearray, fill: Fill, display: str, cancelled: threading.Event | None
 ) -> tuple[int, list[Finding]]:
-    """A file bigger than one chunk: chunk by chunk, each starting with the previous tail."""
+    """A file bigger than one chunk: ``work`` holds its first chunk; chunk by chunk after it."""
     findings: list[Finding] = []
-    size = len(first)
-    buffer = first
-    del first  # held by nothing else: its memory goes with the first carry
-    offset = 0  # where ``buffer`` starts in the file
-    lines_before = 0  # newlines in the file before ``buffer``
+    size = filled = CHUNK_SIZE  # the file so far; ``work[:filled]`` holds its last part
+    offset = 0  # where ``work`` starts in the file
+    lines_before = 0  # newlines in the file before ``work``
     skip_head = 0  # the carried byte before the overlap was checked with the previous chunk
+    last = False
     while True:
-        chunk = None if cancelled is not None and cancelled.is_set() else read(CHUNK_SIZE)
-        last = not chunk
-        limit = len(buffer) if last else len(buffer) - OVERLAP
-        for match in find_tokens(buffer):
+        # Tokens starting at ``limit`` or later may go on in the next chunk: they are looked
+        # at with it, after the byte before them and the overlap are carried to the front.
+        limit = filled if last else filled - OVERLAP
+        for match in find_tokens(work, filled):
             if skip_head <= match.start < limit:
-                line = lines_before + line_number(buffer, match.start)
+                line = lines_before + line_number(work, match.start)
                 at = offset + match.start
                 findings.append(Finding(display, line, None, match.kind, match.secret, offset=at))
-        if not chunk:
+        if last:
             return size, findings
-        size += len(chunk)
         keep_from = limit - 1
         offset += keep_from
-        lines_before += buffer.count(b"\n", 0, keep_from)
-        buffer = buffer[keep_from:] + chunk
-        skip_head = 1
+        lines_before += work.count(b"\n", 0, keep_from)
+        work[: filled - keep_from] = work[keep_from:filled]
+        carried, skip_head = filled - keep_from, 1
+        stopped = cancelled is not None and cancelled.is_set()
+        got = 0 if stopped else fill(memoryview(work)[carried : carried + CHUNK_SIZE])
+        size += got
+        filled = carried + got
+        last = got == 0
