@@ -7,6 +7,7 @@ no memory is allocated or copied per file or per chunk, except for a file the pa
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Callable
@@ -49,7 +50,7 @@ def scan_file(
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
         try:
             # A regular file fills the view unless it ends: one read for most files.
-            size, findings = _scan(lambda view: os.readv(fd, [view]), display, cancelled)
+            size, findings = _scan(functools.partial(_read_into, fd), display, cancelled)
         finally:
             os.close(fd)
     except OSError as exc:
@@ -85,24 +86,30 @@ def scan_stream(
 _buffers = threading.local()
 
 
-def _work_buffer() -> bytearray:
-    """This thread's buffer: the overlap kept from the chunk before, then one chunk."""
-    buffer: bytearray | None = getattr(_buffers, "buffer", None)
-    if buffer is None or len(buffer) != OVERLAP + CHUNK_SIZE:
-        buffer = _buffers.buffer = bytearray(OVERLAP + CHUNK_SIZE)
-    return buffer
+def _work_buffer() -> tuple[bytearray, memoryview]:
+    """This thread's buffer (the overlap kept from the chunk before, then one chunk), and a
+    view of its first chunk."""
+    kept: tuple[bytearray, memoryview] | None = getattr(_buffers, "kept", None)
+    if kept is None or len(kept[1]) != CHUNK_SIZE:
+        buffer = bytearray(OVERLAP + CHUNK_SIZE)
+        kept = _buffers.kept = (buffer, memoryview(buffer)[:CHUNK_SIZE])
+    return kept
+
+
+def _read_into(fd: int, view: memoryview) -> int:
+    return os.readv(fd, [view])
 
 
 def _scan(fill: Fill, display: str, cancelled: threading.Event | None) -> tuple[int, list[Finding]]:
-    work = _work_buffer()
-    size = fill(memoryview(work)[:CHUNK_SIZE])
+    work, head = _work_buffer()
+    size = fill(head)
     if size < CHUNK_SIZE:
         return size, _whole(work, size, display)
     return _streamed(work, fill, display, cancelled)
 
 
 def _whole(work: bytearray, size: int, display: str) -> list[Finding]:
-    auth_file = display.rpartition("/")[2] in DOCKER_AUTH_FILE_NAMES
+    auth_file = display.endswith(".json") and display.rpartition("/")[2] in DOCKER_AUTH_FILE_NAMES
     if not auth_file and not might_hold_token(work, size):
         return []  # most files: one pass of the pattern, nothing copied
     data = bytes(work[:size])
