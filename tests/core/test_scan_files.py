@@ -205,7 +205,14 @@ def test_git_folders_are_left_to_the_history_scan(tmp_path: Path) -> None:
 def test_fifos_and_other_special_files_are_not_opened(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pipe")  # opening it would wait for a writer forever
     (tmp_path / "t").write_text(make_token())
-    assert len(scan(tmp_path)) == 1
+    stats = ScanStats()
+    assert len(scan(tmp_path, stats=stats)) == 1
+    assert stats.skipped == []  # in a folder: passed over quietly
+    assert scan(tmp_path / "pipe", Path("/dev/null"), stats=stats) == []
+    assert stats.skipped == [
+        (f"{tmp_path}/pipe", "not a file or folder"),
+        ("/dev/null", "not a file or folder"),
+    ]
 
 
 def docker_config(entries: dict[str, str]) -> str:

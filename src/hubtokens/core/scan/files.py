@@ -95,9 +95,11 @@ class _Walk:
     def files(self) -> Iterator[tuple[str, str]]:
         for root in self.roots:
             given = os.fspath(root)
-            yield from self._entry(given, given, follow=True)
+            yield from self._entry(given, given, follow=True, given_root=True)
 
-    def _entry(self, path: str, display: str, *, follow: bool) -> Iterator[tuple[str, str]]:
+    def _entry(
+        self, path: str, display: str, *, follow: bool, given_root: bool = False
+    ) -> Iterator[tuple[str, str]]:
         try:
             info = os.stat(path, follow_symlinks=follow)
         except OSError as exc:
@@ -109,6 +111,8 @@ class _Walk:
             yield from self._directory(path, display, info.st_dev)
         elif stat.S_ISREG(info.st_mode):
             yield path, display
+        elif given_root:  # a device or a FIFO named on purpose: say why nothing was read
+            self.stats.skipped.append((display, "not a file or folder"))
 
     def _first_visit(self, info: os.stat_result) -> bool:
         return self._first_visit_of((info.st_dev, info.st_ino))
