@@ -7,6 +7,7 @@ no memory is allocated or copied per file or per chunk, except for a file the pa
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import threading
@@ -49,8 +50,12 @@ def scan_file(
         # become a FIFO since the walk saw it, opening it does not wait for a writer.
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
         try:
-            # A regular file fills the view unless it ends: one read for most files.
-            size, findings = _scan(functools.partial(_read_into, fd), display, cancelled)
+            # A regular file fills the view unless it ends: one read for most files. Its lines
+            # are counted only when a big one holds a token (a second, rarely needed, pass).
+            fill = functools.partial(_read_into, fd)
+            size, findings = _scan(fill, display, cancelled, count_lines=False)
+            if any(f.line is None and f.offset is not None for f in findings):
+                findings = _numbered(fd, findings)
         finally:
             os.close(fd)
     except OSError as exc:
@@ -100,12 +105,14 @@ def _read_into(fd: int, view: memoryview) -> int:
     return os.readv(fd, [view])
 
 
-def _scan(fill: Fill, display: str, cancelled: threading.Event | None) -> tuple[int, list[Finding]]:
+def _scan(
+    fill: Fill, display: str, cancelled: threading.Event | None, *, count_lines: bool = True
+) -> tuple[int, list[Finding]]:
     work, head = _work_buffer()
     size = fill(head)
     if size < CHUNK_SIZE:
         return size, _whole(work, size, display)
-    return _streamed(work, fill, display, cancelled)
+    return _streamed(work, fill, display, cancelled, count_lines)
 
 
 def _whole(work: bytearray, size: int, display: str) -> list[Finding]:
@@ -123,9 +130,16 @@ def _whole(work: bytearray, size: int, display: str) -> list[Finding]:
 
 
 def _streamed(
-    work: bytearray, fill: Fill, display: str, cancelled: threading.Event | None
+    work: bytearray,
+    fill: Fill,
+    display: str,
+    cancelled: threading.Event | None,
+    count_lines: bool,
 ) -> tuple[int, list[Finding]]:
-    """A file bigger than one chunk: ``work`` holds its first chunk; chunk by chunk after it."""
+    """A file bigger than one chunk: ``work`` holds its first chunk; chunk by chunk after it.
+
+    Without ``count_lines`` the findings' lines are None (counting costs as much as the search).
+    """
     findings: list[Finding] = []
     size = filled = CHUNK_SIZE  # the file so far; ``work[:filled]`` holds its last part
     offset = 0  # where ``work`` starts in the file
@@ -138,14 +152,15 @@ def _streamed(
         limit = filled if last else filled - OVERLAP
         for match in find_tokens(work, filled):
             if skip_head <= match.start < limit:
-                line = lines_before + line_number(work, match.start)
+                line = lines_before + line_number(work, match.start) if count_lines else None
                 at = offset + match.start
                 findings.append(Finding(display, line, None, match.kind, match.secret, offset=at))
         if last:
             return size, findings
         keep_from = limit - 1
         offset += keep_from
-        lines_before += work.count(b"\n", 0, keep_from)
+        if count_lines:
+            lines_before += work.count(b"\n", 0, keep_from)
         work[: filled - keep_from] = work[keep_from:filled]
         carried, skip_head = filled - keep_from, 1
         stopped = cancelled is not None and cancelled.is_set()
@@ -153,3 +168,23 @@ def _streamed(
         size += got
         filled = carried + got
         last = got == 0
+
+
+def _numbered(fd: int, findings: list[Finding]) -> list[Finding]:
+    """``findings`` with the lines of those at a known offset: the newlines before it counted."""
+    work, head = _work_buffer()  # free again: the file's scan is over
+    lines: dict[int, int] = {}
+    newlines = read = 0
+    for offset in sorted({f.offset for f in findings if f.offset is not None}):
+        while read < offset and (
+            got := os.preadv(fd, [head[: min(CHUNK_SIZE, offset - read)]], read)
+        ):
+            newlines += work.count(b"\n", 0, got)
+            read += got
+        lines[offset] = newlines + 1
+    return [
+        dataclasses.replace(f, line=lines[f.offset])
+        if f.line is None and f.offset is not None
+        else f
+        for f in findings
+    ]
