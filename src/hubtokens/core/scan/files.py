@@ -10,6 +10,7 @@ ending the scan. Each file is read once (``reading``), here or in worker process
 from __future__ import annotations
 
 import itertools
+import operator
 import os
 import stat
 import threading
@@ -52,17 +53,15 @@ def scan_paths(
     workers = parallel_workers() if parallel else 1
     if len(first) < BATCH_FILES or workers < 2:
         # One file at a time, so that progress and cancelling follow each file.
-        scanned: Iterator[BatchResult] = (
-            _scan_one(path, display, cancelled) for path, display in every
-        )
+        scanned: Iterator[BatchResult] = (_scan_one(path, cancelled) for path in every)
     else:
         scanned = in_workers(every, workers)
     yield from _results(scanned, walk.stats, cancelled, on_progress)
 
 
-def _scan_one(path: str, display: str, cancelled: threading.Event | None) -> BatchResult:
+def _scan_one(path: str, cancelled: threading.Event | None) -> BatchResult:
     result = BatchResult(ScanStats())
-    result.findings = scan_file(path, display, result.stats, cancelled=cancelled)
+    result.findings = scan_file(path, path, result.stats, cancelled=cancelled)
     return result
 
 
@@ -84,7 +83,8 @@ def _results(
 
 
 class _Walk:
-    """The regular files under the roots, each once, with the name to show for it."""
+    """The regular files under the roots, each once, each named by the path to show for it
+    (which opens the same file: the root as given, then the names under it)."""
 
     def __init__(self, roots: Sequence[Path], stats: ScanStats) -> None:
         self.roots = list(roots)
@@ -92,30 +92,24 @@ class _Walk:
         self._boundaries = [os.path.realpath(root) for root in self.roots]
         self._seen: set[tuple[int, int]] = set()
 
-    def files(self) -> Iterator[tuple[str, str]]:
+    def files(self) -> Iterator[str]:
         for root in self.roots:
-            given = os.fspath(root)
-            yield from self._entry(given, given, follow=True, given_root=True)
+            yield from self._entry(os.fspath(root), follow=True, given_root=True)
 
-    def _entry(
-        self, path: str, display: str, *, follow: bool, given_root: bool = False
-    ) -> Iterator[tuple[str, str]]:
+    def _entry(self, path: str, *, follow: bool, given_root: bool = False) -> Iterator[str]:
         try:
             info = os.stat(path, follow_symlinks=follow)
         except OSError as exc:
-            self.stats.skipped.append((display, exc.strerror or type(exc).__name__))
+            self.stats.skipped.append((path, exc.strerror or type(exc).__name__))
             return
-        if not self._first_visit(info):
+        if not self._first_visit_of((info.st_dev, info.st_ino)):
             return
         if stat.S_ISDIR(info.st_mode):
-            yield from self._directory(path, display, info.st_dev)
+            yield from self._directory(path, info.st_dev)
         elif stat.S_ISREG(info.st_mode):
-            yield path, display
+            yield path
         elif given_root:  # a device or a FIFO named on purpose: say why nothing was read
-            self.stats.skipped.append((display, "not a file or folder"))
-
-    def _first_visit(self, info: os.stat_result) -> bool:
-        return self._first_visit_of((info.st_dev, info.st_ino))
+            self.stats.skipped.append((path, "not a file or folder"))
 
     def _first_visit_of(self, key: tuple[int, int]) -> bool:
         if key in self._seen:
@@ -123,30 +117,30 @@ class _Walk:
         self._seen.add(key)
         return True
 
-    def _directory(self, path: str, display: str, device: int) -> Iterator[tuple[str, str]]:
+    def _directory(self, path: str, device: int) -> Iterator[str]:
         try:
             with os.scandir(path) as listing:
-                entries = sorted(listing, key=lambda entry: entry.name)
+                entries = sorted(listing, key=_name)
         except OSError as exc:
-            self.stats.skipped.append((display, exc.strerror or type(exc).__name__))
+            self.stats.skipped.append((path, exc.strerror or type(exc).__name__))
             return
-        prefix = "" if display == "." else display.rstrip("/") + "/"
+        prefix = "" if path == "." else path.rstrip("/") + "/"
         for entry in entries:
-            shown = prefix + entry.name
-            try:
+            child = prefix + entry.name
+            try:  # the listing knows each entry's type and inode: no system call per file
                 if entry.is_symlink():
-                    if self._inside_roots(entry.path):
-                        yield from self._entry(entry.path, shown, follow=True)
+                    if self._inside_roots(child):
+                        yield from self._entry(child, follow=True)
                 elif entry.is_dir(follow_symlinks=False):
                     if entry.name not in SKIPPED_DIRECTORIES:
-                        yield from self._entry(entry.path, shown, follow=False)
-                # A file shares its folder's device: the inode from the listing is enough.
+                        yield from self._entry(child, follow=False)
+                # A file shares its folder's device.
                 elif entry.is_file(follow_symlinks=False) and self._first_visit_of(
                     (device, entry.inode())
                 ):
-                    yield entry.path, shown
+                    yield child
             except OSError as exc:
-                self.stats.skipped.append((shown, exc.strerror or type(exc).__name__))
+                self.stats.skipped.append((child, exc.strerror or type(exc).__name__))
 
     def _inside_roots(self, link: str) -> bool:
         target = os.path.realpath(link)
@@ -154,3 +148,6 @@ class _Walk:
             target == boundary or target.startswith(boundary.rstrip("/") + "/")
             for boundary in self._boundaries
         )
+
+
+_name = operator.attrgetter("name")

@@ -24,7 +24,7 @@ from hubtokens.core.secret import Secret
 
 BATCH_FILES = 256
 
-Batch = list[tuple[str, str]]  # (path to open, path to show)
+Batch = list[str]  # paths of files
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +40,10 @@ class BatchResult:
     stats: ScanStats
     findings: list[Finding] = field(default_factory=list)
     # per file with findings: where its tokens are, or None to scan the file again
-    places: list[tuple[str, str, list[Place] | None]] = field(default_factory=list)
+    places: list[tuple[str, list[Place] | None]] = field(default_factory=list)
 
 
-def _batches(files: Iterator[tuple[str, str]]) -> Iterator[Batch]:
+def _batches(files: Iterator[str]) -> Iterator[Batch]:
     while batch := list(itertools.islice(files, BATCH_FILES)):
         yield batch
 
@@ -55,7 +55,7 @@ def parallel_workers() -> int:
     return len(os.sched_getaffinity(0))
 
 
-def in_workers(files: Iterator[tuple[str, str]], workers: int) -> Iterator[BatchResult]:
+def in_workers(files: Iterator[str], workers: int) -> Iterator[BatchResult]:
     """The results of ``files`` in batches, in order, scanned by ``workers`` forked processes."""
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         # Four batches a message: fewer round trips for the parent, still even for the workers.
@@ -66,30 +66,28 @@ def in_workers(files: Iterator[tuple[str, str]], workers: int) -> Iterator[Batch
 def _locate_batch(batch: Batch) -> BatchResult:
     """In a worker: the batch's counts, and where the findings are (without the secrets)."""
     result = BatchResult(ScanStats())
-    for path, display in batch:
-        findings = scan_file(path, display, result.stats)
+    for path in batch:
+        findings = scan_file(path, path, result.stats)
         if findings:
             places = [
                 Place(f.line, f.kind, f.offset, len(f.secret))
                 for f in findings
                 if f.offset is not None
             ]
-            result.places.append((path, display, places if len(places) == len(findings) else None))
+            result.places.append((path, places if len(places) == len(findings) else None))
     return result
 
 
 def _read_back(located: BatchResult) -> BatchResult:
     """In the parent: the findings of a worker's batch, their secrets read from the files."""
     result = BatchResult(located.stats)
-    for path, display, places in located.places:
-        found = _read_places(path, display, places) if places is not None else None
-        result.findings.extend(
-            found if found is not None else scan_file(path, display, ScanStats())
-        )
+    for path, places in located.places:
+        found = _read_places(path, places) if places is not None else None
+        result.findings.extend(found if found is not None else scan_file(path, path, ScanStats()))
     return result
 
 
-def _read_places(path: str, display: str, places: list[Place]) -> list[Finding] | None:
+def _read_places(path: str, places: list[Place]) -> list[Finding] | None:
     """The tokens at ``places``, or None when the file no longer holds them there."""
     try:
         with open(path, "rb", buffering=0) as stream:
@@ -101,7 +99,7 @@ def _read_places(path: str, display: str, places: list[Place]) -> list[Finding] 
                     return None
                 secret = Secret(value)
                 found.append(
-                    Finding(display, place.line, None, place.kind, secret, offset=place.offset)
+                    Finding(path, place.line, None, place.kind, secret, offset=place.offset)
                 )
             return found
     except OSError:
