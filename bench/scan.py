@@ -26,7 +26,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -292,46 +293,74 @@ def print_medians(times: dict[str, list[float]]) -> dict[str, float]:
     return medians
 
 
+def compare(
+    commands: dict[str, list[str]],
+    cwd: Path,
+    args: argparse.Namespace,
+    *,
+    baseline: str,
+    check: Callable[[subprocess.CompletedProcess[str]], list[str]],
+    goal: float | None = None,
+) -> tuple[float, int]:
+    """Times ``commands`` interleaved (each ``hubtokens`` run checked), prints the medians and
+    hubtokens' ratio to ``baseline``; returns the ratio and how many runs went wrong."""
+    times, failures = interleaved(
+        commands, cwd, runs=args.runs, warmup=args.warmup, checked="hubtokens", check=check
+    )
+    medians = print_medians(times)
+    ratio = medians["hubtokens"] / medians[baseline]
+    verdict = "every planted token found, no look-alike" if not failures else f"{failures} bad runs"
+    name = f"({baseline})" if " " in baseline else baseline
+    wanted = "" if goal is None else f" (goal <= {goal:g}x)"
+    print(f"hubtokens / {name} = {ratio:.2f}x{wanted}; {verdict}")
+    return ratio, failures
+
+
+def ripgrep() -> str | None:
+    """The rg program, or None (said on stderr) when it is missing."""
+    rg = shutil.which("rg")
+    if rg is None:
+        print("ripgrep is missing: apt-get install ripgrep", file=sys.stderr)
+    return rg
+
+
+@contextmanager
+def workspace(keep: Path | None, prefix: str, name: str) -> Iterator[tuple[Path, Path]]:
+    """A folder (``keep``, left afterwards, or a temporary one, removed afterwards) and, in it,
+    ``name`` removed for a fresh build."""
+    base = keep or Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        shutil.rmtree(base / name, ignore_errors=True)
+        yield base, base / name
+    finally:
+        if keep is None:
+            shutil.rmtree(base, ignore_errors=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=50_000)
     parser.add_argument("--mib", type=int, default=1024)
     add_run_arguments(parser, "tree")
     args = parser.parse_args()
-    rg = shutil.which("rg")
+    rg = ripgrep()
     if rg is None:
-        print("ripgrep is missing: apt-get install ripgrep", file=sys.stderr)
         return 2
-    base = args.keep or Path(tempfile.mkdtemp(prefix="hubtokens-scan-bench-"))
-    root = base / "tree"
-    shutil.rmtree(root, ignore_errors=True)
-    started = time.perf_counter()
-    tree = build(root, files=args.files, total=args.mib * 1024 * 1024)
-    planted = sum(len(p) for p in tree.planted.values())
-    print(
-        f"tree: {tree.files} files, {tree.size / 2**20:.0f} MiB, {planted} tokens planted, "
-        f"{len(tree.lookalikes)} look-alikes (built in {time.perf_counter() - started:.0f} s)"
-    )
-    commands = {
-        "rg": [rg, "-c", RG_PATTERN, "tree"],
-        "hubtokens": [str(HUBTOKENS), "scan", "--json", "tree"],
-    }
-    try:
-        times, failures = interleaved(
-            commands,
-            base,
-            runs=args.runs,
-            warmup=args.warmup,
-            checked="hubtokens",
-            check=lambda result: check(tree, result.stdout),
+    with workspace(args.keep, "hubtokens-scan-bench-", "tree") as (base, root):
+        started = time.perf_counter()
+        tree = build(root, files=args.files, total=args.mib * 1024 * 1024)
+        planted = sum(len(p) for p in tree.planted.values())
+        print(
+            f"tree: {tree.files} files, {tree.size / 2**20:.0f} MiB, {planted} tokens planted, "
+            f"{len(tree.lookalikes)} look-alikes (built in {time.perf_counter() - started:.0f} s)"
         )
-    finally:
-        if args.keep is None:
-            shutil.rmtree(base, ignore_errors=True)
-    medians = print_medians(times)
-    ratio = medians["hubtokens"] / medians["rg"]
-    verdict = "every planted token found, no look-alike" if not failures else f"{failures} bad runs"
-    print(f"hubtokens / rg = {ratio:.2f}x (goal <= 3x); {verdict}")
+        commands = {
+            "rg": [rg, "-c", RG_PATTERN, "tree"],
+            "hubtokens": [str(HUBTOKENS), "scan", "--json", "tree"],
+        }
+        ratio, failures = compare(
+            commands, base, args, baseline="rg", goal=3, check=lambda r: check(tree, r.stdout)
+        )
     return 0 if not failures and ratio <= 3 else 1
 
 

@@ -20,10 +20,8 @@ import argparse
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,12 +31,13 @@ from scan import (
     HUBTOKENS,
     RG_PATTERN,
     add_run_arguments,
+    compare,
     differences,
-    interleaved,
     lookalike,
-    print_medians,
+    ripgrep,
     text_pool,
     token,
+    workspace,
 )
 
 PATHS = 600  # files on the main branch
@@ -225,13 +224,14 @@ def main() -> int:
     parser.add_argument("--commits", type=int, default=5000)
     add_run_arguments(parser, "repository")
     args = parser.parse_args()
-    rg = shutil.which("rg")
+    rg = ripgrep()
     if rg is None:
-        print("ripgrep is missing: apt-get install ripgrep", file=sys.stderr)
         return 2
-    base = args.keep or Path(tempfile.mkdtemp(prefix="hubtokens-scan-git-bench-"))
-    root = base / "repo"
-    shutil.rmtree(root, ignore_errors=True)
+    with workspace(args.keep, "hubtokens-scan-git-bench-", "repo") as (_base, root):
+        return _timed_history(args, rg, root)
+
+
+def _timed_history(args: argparse.Namespace, rg: str, root: Path) -> int:
     started = time.perf_counter()
     history, commit_of = make_repository(root, args.commits)
     # Freshly imported and repacked: every object in the repository is reachable.
@@ -252,22 +252,13 @@ def main() -> int:
         "git log -p | rg": ["sh", "-c", f"git log -p --all | {rg} -c '{RG_PATTERN}'"],
         "hubtokens": [str(HUBTOKENS), "scan", "--git", "--json"],
     }
-    try:
-        times, failures = interleaved(
-            commands,
-            root,
-            runs=args.runs,
-            warmup=args.warmup,
-            checked="hubtokens",
-            check=lambda result: check(history, commit_of, result.stdout),
-        )
-    finally:
-        if args.keep is None:
-            shutil.rmtree(base, ignore_errors=True)
-    medians = print_medians(times)
-    ratio = medians["hubtokens"] / medians["git log -p | rg"]
-    verdict = "every planted token found, no look-alike" if not failures else f"{failures} bad runs"
-    print(f"hubtokens / (git log -p | rg) = {ratio:.2f}x; {verdict}")
+    _ratio, failures = compare(
+        commands,
+        root,
+        args,
+        baseline="git log -p | rg",
+        check=lambda result: check(history, commit_of, result.stdout),
+    )
     return 0 if not failures else 1
 
 
