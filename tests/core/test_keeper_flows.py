@@ -59,13 +59,6 @@ BUDGET_GAP = 11 * 60  # seconds: just past the 10-minute spacing of creation att
 
 
 @pytest.fixture
-def keyring() -> Iterator[SwitchableKeyring]:
-    backend = SwitchableKeyring()
-    yield backend
-    backend.release()
-
-
-@pytest.fixture
 def vault(keyring: SwitchableKeyring) -> Vault:
     return Vault(keyring, deadline=0.3)
 

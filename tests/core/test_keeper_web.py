@@ -54,13 +54,6 @@ def web_hub(hub_clock: HubClock, alice_password: str) -> Iterator[LocalHub]:
 
 
 @pytest.fixture
-def keyring() -> Iterator[SwitchableKeyring]:
-    backend = SwitchableKeyring()
-    yield backend
-    backend.release()
-
-
-@pytest.fixture
 def keeper(
     tmp_path: Path, web_hub: LocalHub, keyring: SwitchableKeyring, hub_clock: HubClock
 ) -> Keeper:
