@@ -141,13 +141,17 @@ def dismiss_notification(person: Person, title: str, *also: tuple[str, str]) -> 
     person.wait_to_see(*also, step=f"{step} clicked away")
 
 
-def create_a_token(person: Person, *also: tuple[str, str]) -> None:
-    """In the open New access token dialog: describe, Generate, Copy the secret, Done."""
+def create_a_token(
+    person: Person, *also: tuple[str, str], on_reveal: Callable[[], None] = lambda: None
+) -> None:
+    """In the open New access token dialog: describe, Generate, Copy the secret, Done
+    (``on_reveal`` runs when the secret is shown)."""
     description = f"desktop test {secrets.token_hex(4)}"
-    person.type_into("text", "", NEW_TOKEN, description)
+    person.type_into("text", "Description", NEW_TOKEN, description)
     before = person.clipboard()
     person.press("Generate", window=NEW_TOKEN)
     person.wait_to_see(*also, ("dialog", REVEAL), step="Generate")
+    on_reveal()
     person.press("Copy", window=REVEAL)
     secret = pasted(person, "the new token copied", changed_from=before)
     hub_session(person, secret)
@@ -315,7 +319,7 @@ def test_every_button_of_the_home_window(start: Callable[..., Person]) -> None:
     assert pasted(person, "Copy docker login command") == f"docker login -u {DEMO_USERNAME}"
     dismiss_notification(person, "Command copied", shown)
     assert any(t.startswith("docker login -u demo") for t in person.texts(HOME))  # the banner
-    person.press("✕")  # the banner's Dismiss
+    person.press("Dismiss")  # the banner's ✕
     wait_until("the banner dismissed", lambda: "Command copied" not in person.texts(HOME))
 
     person.press("Copy token")

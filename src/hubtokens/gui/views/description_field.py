@@ -19,6 +19,7 @@ class DescriptionField(QWidget):
         super().__init__(parent)
         self.edit = QLineEdit(text)
         self.edit.setPlaceholderText("What is this token for? e.g. “CI: release pipeline”")
+        self.edit.setAccessibleName("Description")  # a placeholder is not a name
         # Typing past the limit is allowed, so the message can say how far over it is.
         self.edit.setMaxLength(MAX_LABEL_LENGTH * 2)
         self.message = QLabel()

@@ -73,6 +73,8 @@ class Banner(QFrame):
         dismiss.setText("✕")
         dismiss.setAutoRaise(True)
         dismiss.setToolTip("Dismiss")
+        dismiss.setAccessibleName("Dismiss")  # "✕" would be read as "multiplication x"
+        dismiss.setAccessibleDescription("Hide this notification")
         dismiss.clicked.connect(self.hide)
         texts = QVBoxLayout()
         texts.setSpacing(2)

@@ -71,10 +71,12 @@ class NewTokenDialog(TaskDialog):
 
         self.description = DescriptionField(replaces.label if replaces is not None else "")
         self.expiry = QComboBox()
+        self.expiry.setAccessibleName("Expiration date")
         for text, value in _EXPIRY_CHOICES:
             self.expiry.addItem(text, value)
         self.expiry.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.custom_date = QDateEdit()
+        self.custom_date.setAccessibleName("Custom expiration date")
         self.custom_date.setCalendarPopup(True)
         self.custom_date.setDisplayFormat("yyyy-MM-dd")
         today = clock().date()
@@ -108,9 +110,13 @@ class NewTokenDialog(TaskDialog):
         grid.setVerticalSpacing(10)
         grid.addWidget(title, 0, 0, 1, 2)
         grid.addWidget(intro, 1, 0, 1, 2)
-        grid.addWidget(_field_label("Description"), 2, 0, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(
+            _field_label("Description", self.description.edit), 2, 0, Qt.AlignmentFlag.AlignTop
+        )
         grid.addWidget(self.description, 2, 1)
-        grid.addWidget(_field_label("Expiration date"), 3, 0, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(
+            _field_label("Expiration date", self.expiry), 3, 0, Qt.AlignmentFlag.AlignTop
+        )
         expiry_box = QVBoxLayout()
         expiry_box.setSpacing(4)
         expiry_box.addLayout(expiry_row)
@@ -173,8 +179,11 @@ def _replace_intro(row: TokenRow) -> str:
     )
 
 
-def _field_label(text: str) -> QLabel:
+def _field_label(text: str, buddy: QWidget | None = None) -> QLabel:
     label = QLabel(text)
+    # On Linux a combo box's name is its current choice: the label is tied to it instead.
+    if buddy is not None:
+        label.setBuddy(buddy)
     label.setFont(scaled_font(label.font(), 1.0, bold=True))
     label.setContentsMargins(0, 4, 0, 0)
     return label

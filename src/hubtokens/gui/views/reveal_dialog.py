@@ -71,10 +71,12 @@ class RevealDialog(QDialog):
         )
 
         self.secret_field = _read_only_field(self._secret.reveal(), point_delta=2)
+        self.secret_field.setAccessibleName("Access token")
         self.copy_button = QPushButton("Copy")
         self.copy_button.setDefault(True)
         self.copy_note = _label("", style=NOTE_STYLE)
         self.login_field = _read_only_field(login_command(created.account))
+        self.login_field.setAccessibleName("docker login command")
         self.copy_login_button = QPushButton("Copy command")
 
         grid = QGridLayout()

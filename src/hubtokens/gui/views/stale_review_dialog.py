@@ -37,6 +37,7 @@ class StaleReviewDialog(QDialog):
         )
         intro.setWordWrap(True)
         self.tree = QTreeWidget()
+        self.tree.setAccessibleName("Stale tokens")
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
         self.tree.setHeaderLabels([column.title for column in _COLUMNS])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QToolButton, QWidget
 
 from hubtokens.core.hub.models import TokenSource, TokenStatus
 from hubtokens.gui.models.token_table_model import TokenFilter
@@ -18,12 +18,16 @@ class TokenFilterBar(QWidget):
         super().__init__(parent)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Filter by description or ID")
+        self.search.setAccessibleName("Filter tokens")
         self.search.setClearButtonEnabled(True)
+        _name_clear_button(self.search, "Clear the filter")
         self.source = QComboBox()
+        self.source.setAccessibleName("Source")
         self.source.addItem("All sources", None)
         for source in TokenSource:
             self.source.addItem(source.value, source)
         self.status = QComboBox()
+        self.status.setAccessibleName("Status")
         self.status.addItem("All statuses", None)
         for status in TokenStatus:
             self.status.addItem(status.value, status)
@@ -51,3 +55,12 @@ class TokenFilterBar(QWidget):
 
     def _emit(self) -> None:
         self.filter_changed.emit(self.current())
+
+
+def _name_clear_button(field: QLineEdit, name: str) -> None:
+    """Name the clear button that ``setClearButtonEnabled`` gave ``field``: Qt makes it a
+    tool button child with only an icon, which a screen reader cannot speak."""
+    for button in field.findChildren(QToolButton):
+        action = button.defaultAction()
+        if action is not None and action.objectName() == "_q_qlineeditclearaction":
+            button.setAccessibleName(name)

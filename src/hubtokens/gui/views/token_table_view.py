@@ -29,6 +29,7 @@ class TokenTableView(QTableView):
         self.proxy = proxy
         self._placeholder = ""
         self.setModel(proxy)
+        self.setAccessibleName("Access tokens")
         self.setItemDelegate(TokenDelegate(self))
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)

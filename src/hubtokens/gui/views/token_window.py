@@ -9,7 +9,7 @@ from datetime import datetime
 
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar, QToolButton, QVBoxLayout, QWidget
 
 from hubtokens.core.hub.models import AccessToken
 from hubtokens.core.keeper.policy import BUDGET_IN_WORDS
@@ -301,6 +301,10 @@ class TokenWindow(QMainWindow):
                 a.check_leaks,
             ),
         )
+        # Qt's "»" button for the actions that do not fit has no name of its own.
+        more = toolbar.findChild(QToolButton, "qt_toolbar_ext_button")
+        if more is not None:
+            more.setAccessibleName("More token actions")
         self.addToolBar(toolbar)
 
 
