@@ -23,6 +23,8 @@ class Node:
     window: str  # the title of the top-level window it is in
     role: str  # "push button", "check box", "menu item", "label", "dialog", "frame", ...
     name: str
+    description: str
+    path: tuple[str, ...]  # its ancestors, the window first: "role 'name'" each
     x: int
     y: int
     width: int
@@ -70,7 +72,7 @@ class Accessibility:
         self.last_error = answer.get("error")
         if self.last_error is not None:
             return []  # the app not (yet) on the bus, or a window gone while it was read
-        return [Node(**node) for node in answer["nodes"]]
+        return [Node(**{**node, "path": tuple(node["path"])}) for node in answer["nodes"]]
 
     def close(self) -> None:
         self._stdin.close()  # the agent's loop ends on it

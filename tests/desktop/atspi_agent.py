@@ -42,26 +42,35 @@ def application(pid):
     return None
 
 
-def node(accessible, window):
-    extents = accessible.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+def extents(accessible):
+    """Where it is on the screen; nowhere for what has no place (Qt's table cells do not
+    implement Component)."""
+    try:
+        box = accessible.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+    except NotImplementedError:
+        return {"x": 0, "y": 0, "width": 0, "height": 0}
+    return {"x": box.x, "y": box.y, "width": box.width, "height": box.height}
+
+
+def node(accessible, window, path):
     states = accessible.getState()
     return {
         "window": window,
         "role": accessible.getRoleName(),
         "name": accessible.name or "",
-        "x": extents.x,
-        "y": extents.y,
-        "width": extents.width,
-        "height": extents.height,
+        "description": accessible.description or "",
+        "path": list(path),
+        **extents(accessible),
         **{name: states.contains(state) for name, state in STATES.items()},
     }
 
 
-def walk(accessible, window, into):
-    into.append(node(accessible, window))
+def walk(accessible, window, into, path=()):
+    into.append(node(accessible, window, path))
+    inner = (*path, f"{accessible.getRoleName()} {accessible.name or ''!r}")
     for child in accessible:
         if child is not None and child.getState().contains(pyatspi.STATE_SHOWING):
-            walk(child, window, into)
+            walk(child, window, into, inner)
 
 
 popups = []  # popup menus seen showing, newest last

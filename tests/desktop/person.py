@@ -152,6 +152,23 @@ class Person:
 
         return wait_until(title, lambda: next(filter(titled, self.windows()), None))
 
+    def nodes(self, window: str) -> list[Node]:
+        """What a screen reader finds showing in ``window`` (TRAY_MENU: the open popup menu)."""
+        return self._accessibility.nodes(self.app.pid, window)
+
+    @property
+    def unread(self) -> str | None:
+        """Why the last read of the accessibility tree found nothing, if it failed."""
+        return self._accessibility.last_error
+
+    def has(self, window: str, role: str, name: str | None = None) -> bool:
+        """Whether ``window`` shows a control ``role`` (named ``name``, if given)."""
+        return any(n.role == role and name in (None, n.name) for n in self.nodes(window))
+
+    def count(self, window: str, role: str) -> int:
+        """How many controls ``role`` ``window`` shows."""
+        return sum(n.role == role for n in self.nodes(window))
+
     def texts(self, window: str | None = None) -> list[str]:
         """The labels a screen reader reads in ``window`` (None: in every window)."""
         return [
@@ -169,10 +186,15 @@ class Person:
             lambda: next((w for w in self.desktop.windows(self.app.pid) if w.embedded), None),
         )
 
-    def choose_in_tray_menu(self, item: str) -> None:
-        """Right-click the tray icon and click ``item`` in its menu."""
+    def open_tray_menu(self) -> None:
+        """Right-click the tray icon: its menu opens."""
         icon = self.tray_icon()
         self.desktop.click(icon.x + icon.width // 2, icon.y + icon.height // 2, button=3)
+        wait_until("the tray menu to open", self._menu_open)
+
+    def choose_in_tray_menu(self, item: str) -> None:
+        """Right-click the tray icon and click ``item`` in its menu."""
+        self.open_tray_menu()
         self.desktop.click(*self.where("menu item", item, TRAY_MENU))
         wait_until("the tray menu to close", lambda: not self._menu_open())
 
