@@ -6,7 +6,7 @@ import logging
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -90,6 +90,18 @@ def test_expiration_choices(alice_window: TokenWindow, hub_clock: HubClock) -> N
     expected = datetime.combine(today + timedelta(days=365), time(23, 59, 59), tzinfo=UTC)
     assert dialog.expires_at(now) == expected
     assert "cannot be changed later" in dialog.expiry_hint.text()
+
+
+def test_return_generates_and_never_cancels(alice_window: TokenWindow, qtbot: QtBot) -> None:
+    dialog = alice_window.open_new_token_dialog()
+    qtbot.waitExposed(dialog)
+    edit = dialog.description.edit
+    qtbot.keyClick(edit, Qt.Key.Key_Return)  # type: ignore[no-untyped-call]
+    assert dialog.isVisible()  # nothing typed: Return does nothing (it used to cancel)
+    qtbot.keyClicks(edit, "Typed, then Return")  # type: ignore[no-untyped-call]
+    with qtbot.waitSignal(dialog.succeeded, timeout=10_000):
+        qtbot.keyClick(edit, Qt.Key.Key_Return)  # type: ignore[no-untyped-call]
+    assert alice_window.reveal_dialog is not None
 
 
 # --- create, reveal, copy -----------------------------------------------------------------

@@ -34,7 +34,6 @@ class TaskDialog(QDialog):
         self.accept_button: QPushButton = self.buttons.addButton(
             accept_text, QDialogButtonBox.ButtonRole.AcceptRole
         )
-        self.accept_button.setDefault(True)
         self._accept_text = accept_text
         self.buttons.accepted.connect(self._on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
@@ -44,6 +43,9 @@ class TaskDialog(QDialog):
         layout.addWidget(self.content)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
+        # Only once the button is in the dialog: made default before, it is not the dialog's
+        # default, and Qt makes Cancel the default when it shows (Return would cancel).
+        self.accept_button.setDefault(True)
         self._handle: TaskHandle | None = None
 
     @property
