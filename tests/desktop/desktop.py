@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+import pytest
+
 from tests.fixtures.keychain import _BUS_CONFIG
 from tests.gui.test_tray_xvfb import X
 
@@ -44,6 +46,21 @@ def missing_tools() -> list[str]:
     if probe is None or probe.returncode != 0:
         missing.append("python3-pyatspi")
     return missing
+
+
+def desktop_test_marks() -> list[pytest.MarkDecorator]:
+    """A desktop test's marks: integration, a generous timeout, skipped (saying what to
+    install) where this machine cannot run a desktop."""
+    missing = missing_tools()
+    return [
+        pytest.mark.integration,
+        pytest.mark.timeout(300),
+        pytest.mark.skipif(
+            bool(missing),
+            reason=f"needs {', '.join(missing)} (apt-get install xvfb xauth icewm xdotool "
+            "x11-utils xclip dbus at-spi2-core python3-pyatspi)",
+        ),
+    ]
 
 
 def wait_until(what: str, condition: Callable[[], T | None], seconds: float = WAIT_SECONDS) -> T:

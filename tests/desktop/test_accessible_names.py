@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
-
 from tests.desktop.accessibility import Node
-from tests.desktop.desktop import missing_tools, wait_until
+from tests.desktop.desktop import desktop_test_marks, wait_until
 from tests.desktop.person import HOME, TRAY_MENU, Person
 from tests.desktop.test_app_actions import (
     MANAGER,
@@ -24,12 +22,7 @@ from tests.desktop.test_app_actions import (
     signed_in,
 )
 
-MISSING = missing_tools()
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.timeout(300),
-    pytest.mark.skipif(bool(MISSING), reason=f"needs {', '.join(MISSING)}"),
-]
+pytestmark = desktop_test_marks()
 
 # What a person acts on (AT-SPI role names); labels, panels and the like only show things.
 INTERACTIVE = {

@@ -23,27 +23,16 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-
 from hubtokens.core.dockerconfig import DOCKER_HUB_KEYS, HELPER
 from hubtokens.core.hub.client import HubClient
 from hubtokens.core.hub.models import SessionToken
 from hubtokens.core.secret import Secret
 from hubtokens.localhub.demo import DEMO_PASSWORD, DEMO_USERNAME
-from tests.desktop.desktop import missing_tools, wait_until
+from tests.desktop.desktop import desktop_test_marks, wait_until
 from tests.desktop.person import HOME, Person
 from tests.fixtures.activate_http import approve_over_http
 
-MISSING = missing_tools()
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.timeout(300),
-    pytest.mark.skipif(
-        bool(MISSING),
-        reason=f"needs {', '.join(MISSING)} (apt-get install xvfb xauth icewm xdotool x11-utils "
-        "xclip dbus at-spi2-core python3-pyatspi)",
-    ),
-]
+pytestmark = desktop_test_marks()
 
 MANAGER = f"Access tokens of {DEMO_USERNAME} — Hub Tokens"
 NEW_TOKEN = "New access token"
