@@ -185,3 +185,18 @@ def test_a_big_tree_scanned_in_parallel_finds_what_one_process_finds(
     assert json.loads(result.stdout) == in_one_process
     assert len(in_one_process) == len(tokens) + 2
     assert f"scanned {3 * parallel.BATCH_FILES + 2} files" in result.stderr
+
+
+def test_scan_help_names_its_exit_codes_and_the_history_option() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "hubtokens", "scan", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    assert "exit codes: 0 nothing found, 1 found, 2 invalid input" in text
+    assert "--identify and --deactivate can also end with 3 to 6" in text
+    assert ".git folders are skipped (--git reads the history)" in text

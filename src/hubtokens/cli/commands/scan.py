@@ -30,9 +30,10 @@ Finds Docker access tokens (dckr_pat_... and dckr_oat_...) in the files under th
 docker's config.json (auths). It never prints a secret: a finding shows where, the kind, the
 secret masked (its prefix and last 4 characters) and a fingerprint (the first 12 hex digits of
 its SHA-256), the same for the same secret everywhere. Links are followed only inside the
-paths; .git folders are skipped.
+paths; .git folders are skipped (--git reads the history).
 
-exit codes: 0 nothing found, 1 found, 2 invalid input
+exit codes: 0 nothing found, 1 found, 2 invalid input; --identify and --deactivate can also
+end with 3 to 6, as listed in hubtokens --help
 """
 
 
