@@ -53,10 +53,12 @@ AUTO_TOKEN_SCOPE = Scope.ADMIN  # Docker Desktop's auto tokens are Read, Write, 
 
 @dataclass(frozen=True, slots=True)
 class _Made:
-    """A token the hub has just made: its secret, and its uuid once known."""
+    """A token the hub has just made: its secret, its uuid once known, and the token as the
+    hub described it when it did (the public create route does; desktop-generate does not)."""
 
     secret: Secret
     uuid: str | None
+    token: AccessToken | None = None
 
 
 class _Failed(Exception):
@@ -98,7 +100,9 @@ class Creation:
             record,
             auto_token=AutoTokenRecord(token.uuid, token.label, token.created_at),
             pending_create=None,
-            not_before=None,
+            # None unless the hub said 429 after making the token: a create runs only once any
+            # earlier Retry-After has passed.
+            not_before=record.not_before if record.not_before and record.not_before > now else None,
         )
         report = ReconcileReport(
             record.hub_url,
@@ -146,7 +150,7 @@ class Creation:
                 made = _Made(secret, _learn_uuid(client, record, session, secret, pending))
             else:
                 created = client.create_token(session, self._parts.label, [AUTO_TOKEN_SCOPE])
-                made = _Made(created.secret, created.token.uuid)
+                made = _Made(created.secret, created.token.uuid, created.token)
         if made.uuid is None:
             raise _Failed(
                 "Docker Hub generated a token but did not say which it is; the next check "
@@ -186,14 +190,20 @@ class Creation:
                 Action(Verdict.KEYCHAIN_UNAVAILABLE, until=retry_at),
                 record,
             ) from None
+        if made.token is not None:  # made with our label: nothing more to ask
+            return record, made.token
+        # The token works and its secret is stored: whatever the hub answers now, keep it and
+        # go by its uuid. The label is only for people reading the overview.
         try:
-            token = self._recovery.relabel(record, session, client.get_token(session, made.uuid))
+            described = client.get_token(session, made.uuid)
+        except RateLimited as exc:  # its Retry-After holds for the next check too
+            until = exc.retry_at or now + DEFAULT_BACKOFF
+            return replace(record, not_before=until), _unread_token(made.uuid, now)
         except HubError as exc:
-            # The token works and its secret is stored: keep it, and go by its uuid. The
-            # label is only for people reading the overview.
             logger.info("the new token keeps the Hub's label: %s", exc.message)
-            token = _unread_token(made.uuid, now)
-        return record, token
+            return record, _unread_token(made.uuid, now)
+        token, retry_at = self._recovery.relabel(record, session, described, now)
+        return replace(record, not_before=retry_at), token
 
 
 def _learn_uuid(

@@ -79,15 +79,23 @@ class CrashRecovery:
         return ours_by_label or made_by_pending or _left_by_web_create(pending, token)
 
     def relabel(
-        self, record: AccountRecord, session: SessionToken, token: AccessToken
-    ) -> AccessToken:
+        self, record: AccountRecord, session: SessionToken, token: AccessToken, now: datetime
+    ) -> tuple[AccessToken, datetime | None]:
         """The token with this device's label, so the overview tells devices apart (the Hub
-        names the tokens it generates for a web session). Raises HubError when the hub
-        refuses: the token works either way, and goes by its uuid."""
+        names the tokens it generates for a web session), and the hub's Retry-After if it
+        answered 429. When the hub refuses, the token keeps its label: it works either way,
+        and the keeper goes by its uuid."""
         if token.label == self._parts.label:
-            return token
+            return token, None
         client = self._parts.client_for(record.hub_url)
-        return client.update_token(session, token.uuid, label=self._parts.label)
+        try:
+            return client.update_token(session, token.uuid, label=self._parts.label), None
+        except RateLimited as exc:  # its Retry-After holds for every later request
+            logger.info("the token keeps the Hub's label for now: %s", exc.message)
+            return token, exc.retry_at or now + DEFAULT_BACKOFF
+        except HubError as exc:
+            logger.info("the token keeps the Hub's label: %s", exc.message)
+            return token, None
 
     def clean_up(
         self, record: AccountRecord, session: SessionToken, now: datetime
@@ -141,14 +149,13 @@ class CrashRecovery:
         except HubError as exc:
             logger.info("interrupted create not adopted: %s", exc.message)
             return Adoption(record, clean_up_later=True)
-        try:  # a web create killed before its relabel left the Hub's label on the token
-            token = self.relabel(record, session, token)
-        except HubError as exc:
-            logger.info("the adopted token keeps the Hub's label: %s", exc.message)
+        # A web create killed before its relabel left the Hub's label on the token.
+        token, retry_at = self.relabel(record, session, token, now)
         record = replace(
             record,
             auto_token=AutoTokenRecord(token.uuid, token.label, token.created_at),
             pending_create=None,
+            not_before=retry_at or record.not_before,
         )
         self._parts.records.save(record)
         return Adoption(record, token, create_reason(pending.reason), deleted)
