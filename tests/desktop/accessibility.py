@@ -24,6 +24,7 @@ class Node:
     role: str  # "push button", "check box", "menu item", "label", "dialog", "frame", ...
     name: str
     description: str
+    labelled_by: tuple[str, ...]  # the names of the labels tied to it (Qt: setBuddy)
     path: tuple[str, ...]  # its ancestors, the window first: "role 'name'" each
     x: int
     y: int
@@ -34,6 +35,7 @@ class Node:
     checked: bool
     focused: bool
     active: bool
+    focusable: bool
 
     @property
     def centre(self) -> tuple[int, int]:
@@ -72,7 +74,10 @@ class Accessibility:
         self.last_error = answer.get("error")
         if self.last_error is not None:
             return []  # the app not (yet) on the bus, or a window gone while it was read
-        return [Node(**{**node, "path": tuple(node["path"])}) for node in answer["nodes"]]
+        return [
+            Node(**{**node, "path": tuple(node["path"]), "labelled_by": tuple(node["labelled_by"])})
+            for node in answer["nodes"]
+        ]
 
     def close(self) -> None:
         self._stdin.close()  # the agent's loop ends on it

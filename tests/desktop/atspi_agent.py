@@ -7,7 +7,7 @@ answer a line on stdout:
     {"pid": 123, "window": "Hub Tokens"}   the nodes of the app's showing top-level window
                                             of that name (null: of every showing one)
 
-Each node: role, name, x, y, width, height (desktop coordinates) and the states that the
+Each node: role, name, the names of its labels, x, y, width, height (desktop coordinates) and the states that the
 tests look at. A failure is answered as {"error": "..."}: the test says what went wrong.
 
 A popup menu is not among an application's windows (Qt leaves popups out): a screen reader
@@ -32,6 +32,7 @@ STATES = {
     "checked": pyatspi.STATE_CHECKED,
     "focused": pyatspi.STATE_FOCUSED,
     "active": pyatspi.STATE_ACTIVE,
+    "focusable": pyatspi.STATE_FOCUSABLE,
 }
 
 
@@ -52,6 +53,17 @@ def extents(accessible):
     return {"x": box.x, "y": box.y, "width": box.width, "height": box.height}
 
 
+def labels(accessible):
+    """The names of what labels it (a label whose buddy it is): on Linux Qt names a combo box
+    by its current choice, and a screen reader speaks the label through this relation."""
+    names = []
+    for relation in accessible.getRelationSet():
+        if relation.getRelationType() == pyatspi.RELATION_LABELLED_BY:
+            targets = (relation.getTarget(i) for i in range(relation.getNTargets()))
+            names += [target.name or "" for target in targets if target is not None]
+    return names
+
+
 def node(accessible, window, path):
     states = accessible.getState()
     return {
@@ -59,6 +71,7 @@ def node(accessible, window, path):
         "role": accessible.getRoleName(),
         "name": accessible.name or "",
         "description": accessible.description or "",
+        "labelled_by": labels(accessible),
         "path": list(path),
         **extents(accessible),
         **{name: states.contains(state) for name, state in STATES.items()},

@@ -39,12 +39,20 @@ def speakable(name: str) -> bool:
     return any(c.isalnum() for c in name)
 
 
+def named(node: Node) -> bool:
+    """Whether a screen reader can say what the control is. On Linux Qt names a combo box by
+    its current choice ("All sources"), so a combo box needs a label tied to it."""
+    if node.role == "combo box":
+        return any(speakable(label) for label in node.labelled_by)
+    return speakable(node.name)
+
+
 def unnamed(nodes: list[Node]) -> list[str]:
     """Each interactive node without a name: its role, description and where it is."""
     return [
         f"{n.role} {n.name!r} (description {n.description!r}) in {' > '.join(n.path)}"
         for n in nodes
-        if n.role in INTERACTIVE and not speakable(n.name)
+        if n.role in INTERACTIVE and not named(n)
     ]
 
 
@@ -66,11 +74,13 @@ class Survey:
         self.offenders += found
 
 
-def _node(role: str, name: str, description: str = "", *path: str) -> Node:
+def _node(
+    role: str, name: str, description: str = "", *path: str, labels: tuple[str, ...] = ()
+) -> Node:
     return Node(
-        window="w", role=role, name=name, description=description, path=path, x=0, y=0,
-        width=1, height=1, showing=True, enabled=True, checked=False, focused=False,
-        active=False,
+        window="w", role=role, name=name, description=description, labelled_by=labels,
+        path=path, x=0, y=0, width=1, height=1, showing=True, enabled=True, checked=False,
+        focused=False, active=False, focusable=True,
     )  # fmt: skip
 
 
@@ -81,10 +91,13 @@ def test_unnamed_nodes_are_found() -> None:
         _node("text", "", "", "frame 'w'", "filler ''"),
         _node("label", ""),
         _node("check box", "Start at login"),
+        _node("combo box", "All sources", "", "frame 'w'"),  # its value: no label tied to it
+        _node("combo box", "All statuses", "", "frame 'w'", labels=("Status",)),
     ]
     assert unnamed(nodes) == [
         "push button '✕' (description 'Dismiss') in frame 'w'",
         "text '' (description '') in frame 'w' > filler ''",
+        "combo box 'All sources' (description '') in frame 'w'",
     ]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QToolButton, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
 from hubtokens.core.hub.models import TokenSource, TokenStatus
 from hubtokens.gui.models.token_table_model import TokenFilter
@@ -22,12 +22,10 @@ class TokenFilterBar(QWidget):
         self.search.setClearButtonEnabled(True)
         _name_clear_button(self.search, "Clear the filter")
         self.source = QComboBox()
-        self.source.setAccessibleName("Source")
         self.source.addItem("All sources", None)
         for source in TokenSource:
             self.source.addItem(source.value, source)
         self.status = QComboBox()
-        self.status.setAccessibleName("Status")
         self.status.addItem("All statuses", None)
         for status in TokenStatus:
             self.status.addItem(status.value, status)
@@ -35,7 +33,11 @@ class TokenFilterBar(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.search, 1)
+        layout.addSpacing(8)
+        layout.addWidget(_label_for(self.source, "Source"))
         layout.addWidget(self.source)
+        layout.addSpacing(8)
+        layout.addWidget(_label_for(self.status, "Status"))
         layout.addWidget(self.status)
         self.search.textChanged.connect(self._emit)
         self.source.currentIndexChanged.connect(self._emit)
@@ -64,3 +66,11 @@ def _name_clear_button(field: QLineEdit, name: str) -> None:
         action = button.defaultAction()
         if action is not None and action.objectName() == "_q_qlineeditclearaction":
             button.setAccessibleName(name)
+
+
+def _label_for(combo: QComboBox, text: str) -> QLabel:
+    """A visible label tied to ``combo``: on Linux a screen reader names a combo box by its
+    current choice and learns what it is only from the label whose buddy it is."""
+    label = QLabel(text)
+    label.setBuddy(combo)
+    return label
