@@ -36,6 +36,7 @@ class Node:
     focused: bool
     active: bool
     focusable: bool
+    default: bool  # the button that Return presses
 
     @property
     def centre(self) -> tuple[int, int]:

@@ -33,6 +33,7 @@ STATES = {
     "focused": pyatspi.STATE_FOCUSED,
     "active": pyatspi.STATE_ACTIVE,
     "focusable": pyatspi.STATE_FOCUSABLE,
+    "default": pyatspi.STATE_IS_DEFAULT,
 }
 
 

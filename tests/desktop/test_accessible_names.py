@@ -12,6 +12,7 @@ from collections.abc import Callable
 from tests.desktop.accessibility import Node
 from tests.desktop.desktop import desktop_test_marks, wait_until
 from tests.desktop.person import HOME, TRAY_MENU, Person
+from tests.desktop.screen_reader import Survey, unnamed
 from tests.desktop.test_app_actions import (
     MANAGER,
     NEW_TOKEN,
@@ -24,54 +25,8 @@ from tests.desktop.test_app_actions import (
 
 pytestmark = desktop_test_marks()
 
-# What a person acts on (AT-SPI role names); labels, panels and the like only show things.
-INTERACTIVE = {
-    "push button", "toggle button", "check box", "radio button", "text", "password text",
-    "entry", "spin button", "combo box", "table", "tree table", "tree", "list", "list box",
-    "menu item", "check menu item", "radio menu item", "link", "slider", "page tab",
-}  # fmt: skip
 RENAME = "Rename access token"
 LEAK_CHECK = "Check for leaked tokens — Hub Tokens"
-
-
-def speakable(name: str) -> bool:
-    """A name says something: a word, not only a sign ("✕" is read as "multiplication x")."""
-    return any(c.isalnum() for c in name)
-
-
-def named(node: Node) -> bool:
-    """Whether a screen reader can say what the control is. On Linux Qt names a combo box by
-    its current choice ("All sources"), so a combo box needs a label tied to it."""
-    if node.role == "combo box":
-        return any(speakable(label) for label in node.labelled_by)
-    return speakable(node.name)
-
-
-def unnamed(nodes: list[Node]) -> list[str]:
-    """Each interactive node without a name: its role, description and where it is."""
-    return [
-        f"{n.role} {n.name!r} (description {n.description!r}) in {' > '.join(n.path)}"
-        for n in nodes
-        if n.role in INTERACTIVE and not named(n)
-    ]
-
-
-class Survey:
-    """The unnamed controls of each window, as it was read; printed as they are found, so
-    that a walk cut short still shows them."""
-
-    def __init__(self, person: Person) -> None:
-        self.person = person
-        self.offenders: list[str] = []
-
-    def read(self, window: str, step: str) -> None:
-        try:
-            nodes = wait_until(f"{window} on the bus", lambda: self.person.nodes(window))
-        except AssertionError as failure:
-            raise AssertionError(f"{failure} ({self.person.unread})") from None
-        found = [f"{window} ({step}): {offender}" for offender in unnamed(nodes)]
-        print(*found, sep="\n")
-        self.offenders += found
 
 
 def _node(
@@ -80,7 +35,7 @@ def _node(
     return Node(
         window="w", role=role, name=name, description=description, labelled_by=labels,
         path=path, x=0, y=0, width=1, height=1, showing=True, enabled=True, checked=False,
-        focused=False, active=False, focusable=True,
+        focused=False, active=False, focusable=True, default=False,
     )  # fmt: skip
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from hubtokens.core.hub.client import HubClient
 from tests.desktop.desktop import desktop_test_marks, wait_until
 from tests.desktop.person import HOME, Person
+from tests.desktop.screen_reader import focus_on
 from tests.desktop.test_app_actions import (
     MANAGER,
     NEW_TOKEN,
@@ -20,19 +21,6 @@ from tests.desktop.test_app_actions import (
 )
 
 pytestmark = desktop_test_marks()
-
-
-def focus_in(person: Person, window: str, role: str, name: str) -> None:
-    """Wait until the keyboard focus is on the control ``role`` ``name`` of ``window``."""
-
-    def there() -> bool:
-        return any(n.focused and n.role == role and n.name == name for n in person.nodes(window))
-
-    try:
-        wait_until(f"the focus on {role} {name!r} in {window}", there)
-    except AssertionError as failure:
-        focused = [(n.role, n.name) for n in person.nodes(window) if n.focused]
-        raise AssertionError(f"{failure}; focused: {focused}") from None
 
 
 def test_create_and_copy_a_token_with_the_keyboard_only(start: Callable[..., Person]) -> None:
@@ -50,13 +38,13 @@ def test_create_and_copy_a_token_with_the_keyboard_only(start: Callable[..., Per
 
     key("ctrl+n")  # New access token…
     person.wait_to_see(*manager, ("dialog", NEW_TOKEN), step="Ctrl+N")
-    focus_in(person, NEW_TOKEN, "text", "Description")
+    focus_on(person, NEW_TOKEN, "text", "Description")
     description = f"keyboard test {secrets.token_hex(4)}"
     person.desktop.type_text(description)
     key("Return")  # Generate, the default button
     person.wait_to_see(*manager, ("dialog", REVEAL), step="Return: Generate")
 
-    focus_in(person, REVEAL, "text", "Access token")
+    focus_on(person, REVEAL, "text", "Access token")
     before = person.clipboard()
     key("Return")  # Copy, the default button
     secret = pasted(person, "Return: Copy", changed_from=before)

@@ -44,6 +44,7 @@ class ActionButton(QPushButton):
         super().__init__(parent)
         self._action = action
         self.clicked.connect(action.trigger)
+        self.setAutoDefault(True)  # Return presses the focused button, as in a dialog
         action.changed.connect(self._sync)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._sync()
@@ -136,6 +137,7 @@ class HomeWindow(QMainWindow):
         self._docker.setWordWrap(True)
         self._docker.setStyleSheet(WARNING_STYLE)
         self.banner = Banner()
+        self._offering_sign_in = False
 
         header_texts = QVBoxLayout()
         header_texts.setSpacing(3)
@@ -173,8 +175,9 @@ class HomeWindow(QMainWindow):
             for section_actions in section_rows:
                 for column, action in enumerate(section_actions):
                     button = ActionButton(action)
-                    # Sign in… is the one thing to do when it shows: Enter presses it.
-                    button.setDefault(action is actions.sign_in)
+                    if action is actions.sign_in:
+                        button.setDefault(True)
+                        self._sign_in_button = button
                     # sign in and sign out share the second column: one is hidden at a time
                     grid.addWidget(button, row, min(column, 1))
                 row += 1
@@ -205,6 +208,12 @@ class HomeWindow(QMainWindow):
     def refresh(self) -> None:
         state = self._current_state()
         self._actions.apply(state)
+        offering = self._actions.sign_in.isVisible()
+        if offering and not self._offering_sign_in:
+            # Sign in… is the one thing to do when it shows: it takes the focus, so Return
+            # presses it (only when it appears, not taking the focus from a person later).
+            self._sign_in_button.setFocus()
+        self._offering_sign_in = offering
         self._state_icon.setPixmap(tray_icon(state.health).pixmap(48, 48))
         self._account.setText(state.account_line)
         self._session.setText(state.session_line or "")

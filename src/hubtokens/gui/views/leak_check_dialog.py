@@ -8,7 +8,6 @@ Non-modal: a long check must not block the rest of the app. Every question goes 
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -38,6 +37,7 @@ from hubtokens.gui.controllers.leak_tasks import ScanOutcome, ScanRequest
 from hubtokens.gui.icons import app_icon
 from hubtokens.gui.views.leak_rows import HEADERS, row_texts, row_tooltip, size_words
 from hubtokens.gui.views.style import ERROR_STYLE, NOTE_STYLE
+from hubtokens.gui.views.tab_order import set_tab_order
 from hubtokens.gui.views.token_prompts import TokenPrompts
 
 HOME_CHECK = "Also check where tokens end up on this computer (docker's config, shell histories)"
@@ -95,6 +95,7 @@ class LeakCheckDialog(QDialog):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSortingEnabled(False)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -359,8 +360,7 @@ class LeakCheckDialog(QDialog):
             self.cancel_button,
             self.check_button,
         )
-        for first, second in itertools.pairwise(chain):
-            QWidget.setTabOrder(first, second)
+        set_tab_order(chain)
 
     def _connect(self) -> None:
         c = self.controller

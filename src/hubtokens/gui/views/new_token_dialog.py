@@ -136,7 +136,6 @@ class NewTokenDialog(TaskDialog):
         self.custom_date.dateChanged.connect(self._on_expiry_changed)
         self._on_expiry_changed()
         self.update_accept_button()
-        self.description.edit.setFocus()
 
     @property
     def scope(self) -> Scope:

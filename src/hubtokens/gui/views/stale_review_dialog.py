@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from hubtokens.gui.models.token_rows import STALE_AFTER, Column, TokenRow
+from hubtokens.gui.views.tab_order import buttons_left_to_right, set_tab_order
 
 _COLUMNS = (Column.DESCRIPTION, Column.SCOPE, Column.STATUS, Column.LAST_USED, Column.CREATED)
 
@@ -66,6 +67,11 @@ class StaleReviewDialog(QDialog):
         layout.addWidget(intro)
         layout.addWidget(self.tree)
         layout.addWidget(self.buttons)
+        # Return cancels: deleting is for good, so it takes a press of Delete itself. (Made
+        # default only once in the dialog, or Qt picks its own default when it shows.)
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setDefault(True)
+        set_tab_order([self.tree, *buttons_left_to_right(self.buttons)])
 
         self.tree.itemChanged.connect(self._update_buttons)
         self.toggle_button.clicked.connect(self._on_toggle_button_clicked)

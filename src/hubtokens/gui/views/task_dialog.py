@@ -5,6 +5,7 @@ failure is shown inline so the person can try again; success closes it."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
 from hubtokens.gui.messages import describe_error
 from hubtokens.gui.tasks import TaskHandle
 from hubtokens.gui.views.style import ERROR_STYLE
+from hubtokens.gui.views.tab_order import buttons_left_to_right, set_tab_order, tab_stops_within
 
 
 class TaskDialog(QDialog):
@@ -55,6 +57,17 @@ class TaskDialog(QDialog):
     def reject(self) -> None:
         if not self.busy:
             super().reject()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # The subclass filled the content after the buttons were made, so Qt would open the
+        # dialog with the focus on Cancel (Return would cancel): the content comes first, as
+        # it reads, and the buttons as the platform lays them out.
+        stops = tab_stops_within(self.content)
+        set_tab_order([*stops, *buttons_left_to_right(self.buttons)])
+        usable = (w for w in stops if w.isEnabled() and w.isVisibleTo(self))
+        if (first := next(usable, None)) is not None:
+            first.setFocus()
+        super().showEvent(event)
 
     # --- for subclasses -------------------------------------------------------------------
 

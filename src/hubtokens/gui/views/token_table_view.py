@@ -39,6 +39,8 @@ class TokenTableView(QTableView):
         self.setWordWrap(False)
         self.setCornerButtonEnabled(False)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Tab leaves the table (QTableView would walk every cell first); arrows move in it.
+        self.setTabKeyNavigation(False)
         metrics = self.fontMetrics()
         rows = self.verticalHeader()
         rows.hide()

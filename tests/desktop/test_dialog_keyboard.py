@@ -1,0 +1,223 @@
+"""Every window and dialog of the real ``hubtokens-gui --demo``, met with the keyboard and a
+screen reader (AT-SPI): each control has a name, Return presses the button it should, Tab goes
+through every control in reading order (top to bottom, left to right) and comes back round,
+and Escape closes the dialog without doing anything."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from hubtokens.core.hub.client import HubClient
+from hubtokens.localhub import LocalHub, totp
+from hubtokens.localhub.demo import DEMO_USERNAME
+from tests.desktop.desktop import desktop_test_marks, wait_until
+from tests.desktop.person import HOME, Person
+from tests.desktop.screen_reader import (
+    Survey,
+    default_button,
+    focus_on,
+    out_of_reading_order,
+    tab_cycle,
+    unreachable,
+)
+from tests.desktop.test_accessible_names import LEAK_CHECK, RENAME
+from tests.desktop.test_app_actions import (
+    MANAGER,
+    NEW_TOKEN,
+    REVEAL,
+    SIGN_IN,
+    create_a_token,
+    dismiss_notification,
+    hub_session,
+    signed_in,
+)
+
+pytestmark = desktop_test_marks()
+
+CONFIRM_DELETE = "Delete access tokens"
+STALE_REVIEW = "Review stale tokens"
+REPLACE = "Replace access token"
+RETIRE = "Retire the old token?"
+HOME_CHECK = "Also check where tokens end up on this computer (docker's config, shell histories)"
+Windows = tuple[tuple[str, str], ...]
+
+
+class Keyboard:
+    """Goes through windows as a keyboard and screen-reader user does, and writes down what
+    is wrong in each: printed as found, asserted at the end (one run shows every problem)."""
+
+    def __init__(self, person: Person) -> None:
+        self.person = person
+        self.names = Survey(person)
+        self.problems: list[str] = []
+
+    def check(self, window: str, step: str, default: str | None) -> None:
+        """Names, the default button and the Tab cycle of ``window``, as it is now."""
+        self.person.bring_forward(window)
+        self.names.read(window, step)
+        found = []
+        if (pressed := default_button(self.person, window)) != default:
+            found.append(f"Return presses {pressed!r}, not {default!r}")
+        stops = tab_cycle(self.person, window)
+        print(f"{window} ({step}) Tab:", [f"{s.role} {s.name!r}" for s in stops])
+        found += [f"Tab goes back: {step}" for step in out_of_reading_order(stops)]
+        found += [f"Tab never reaches {c}" for c in unreachable(self.person.nodes(window), stops)]
+        found = [f"{window} ({step}): {problem}" for problem in found]
+        print(*found, sep="\n")
+        self.problems += found
+
+    def escape(self, window: str, *left: tuple[str, str]) -> None:
+        """Escape in ``window``: it closes, and ``left`` are the windows still shown."""
+        self.person.bring_forward(window)
+        self.person.desktop.key("Escape")
+        self.person.wait_to_see(*left, step=f"Escape in {window}")
+
+    def assert_nothing_wrong(self) -> None:
+        wrong = self.names.offenders + self.problems
+        assert not wrong, f"{len(wrong)} problems:\n" + "\n".join(wrong)
+
+
+def test_the_manager_and_its_dialogs_by_keyboard(start: Callable[..., Person]) -> None:
+    person = start()
+    keyboard = Keyboard(person)
+    key = person.desktop.key
+    home = ("normal", HOME)
+    person.wait_to_see(home, step="started: the home window")
+    signed_in(person)
+    keyboard.check(HOME, "signed in", default="Manage access tokens…")  # the focused one
+
+    key("ctrl+t")
+    manager: Windows = (home, ("normal", MANAGER))
+    person.wait_to_see(*manager, step="Ctrl+T: Manage access tokens…")
+    keyboard.check(MANAGER, "opened", default=None)
+
+    key("ctrl+n")
+    person.wait_to_see(*manager, ("dialog", NEW_TOKEN), step="Ctrl+N: New access token…")
+    focus_on(person, NEW_TOKEN, "text", "Description")
+    person.desktop.type_text("not created")  # Generate enabled: every control takes part
+    keyboard.check(NEW_TOKEN, "described", default="Generate")
+    keyboard.escape(NEW_TOKEN, *manager)  # typing is not asked about: nothing is lost yet
+
+    key("ctrl+n")
+    person.wait_to_see(*manager, ("dialog", NEW_TOKEN), step="Ctrl+N again")
+    create_a_token(
+        person, *manager, on_reveal=lambda: keyboard.check(REVEAL, "shown", default="Copy")
+    )
+    created = _token_count(person)
+
+    key("shift+Tab")  # from the filter field, where the focus was, back to the table
+    focus_on(person, MANAGER, "table", "Access tokens")
+    key("F2")  # Rename the new token, the selected one
+    person.wait_to_see(*manager, ("dialog", RENAME), step="F2: Rename…")
+    focus_on(person, RENAME, "text", "Description")  # Return must not cancel
+    person.desktop.type_text("not renamed")  # the old description was selected: replaced
+    keyboard.check(RENAME, "a new description typed", default="Rename")
+    keyboard.escape(RENAME, *manager)
+
+    person.bring_forward(MANAGER)
+    key("Delete")
+    person.wait_to_see(*manager, ("dialog", CONFIRM_DELETE), step="Delete: the question")
+    keyboard.check(CONFIRM_DELETE, "the new token", default="Cancel")
+    keyboard.escape(CONFIRM_DELETE, *manager)
+    assert _token_count(person) == created, "Escape in the question deleted the token"
+
+    person.press("Replace", window=MANAGER)  # the new token, still the selected one
+    person.wait_to_see(*manager, ("dialog", REPLACE), step="Replace…")
+    focus_on(person, REPLACE, "combo box", "None")  # the expiry: the one thing to choose
+    keyboard.check(REPLACE, "the new token", default="Create replacement")
+    key("Return")
+    person.wait_to_see(*manager, ("dialog", REVEAL), step="Return: Create replacement")
+    focus_on(person, REVEAL, "text", "Access token")
+    key("Return")  # Copy
+    wait_until("copied", lambda: person.has(REVEAL, "push button", "Copied ✓"))
+    keyboard.escape(REVEAL, *manager, ("dialog", RETIRE))  # copied: it closes without asking
+    keyboard.check(RETIRE, "the replaced token", default="Deactivate")
+    keyboard.escape(RETIRE, *manager)  # keeps the old token as it is
+    created += 1
+    assert _token_count(person) == created, "Escape in the question retired the old token"
+
+    person.press("Review 5 stale tokens", window=MANAGER)
+    person.wait_to_see(*manager, ("dialog", STALE_REVIEW), step="Review stale tokens…")
+    keyboard.check(STALE_REVIEW, "5 ticked", default="Cancel")  # deleting is for good
+    keyboard.escape(STALE_REVIEW, *manager)
+    assert _token_count(person) == created, "Escape in the review deleted tokens"
+    assert "not renamed" not in _token_labels(person) and "not created" not in _token_labels(person)
+
+    person.press("Check for leaked tokens", window=MANAGER)
+    person.wait_to_see(*manager, ("dialog", LEAK_CHECK), step="Check for leaked tokens…")
+    keyboard.check(LEAK_CHECK, "opened", default="Check")
+    _plant_a_token_in_the_shell_history(person)
+    person.press(HOME_CHECK, window=LEAK_CHECK, role="check box")
+    key("Return")  # Check
+    wait_until("the token found", lambda: person.has(LEAK_CHECK, "push button", "Identify"))
+    keyboard.check(LEAK_CHECK, "a token found", default="Check")
+    keyboard.escape(LEAK_CHECK, *manager)
+
+    keyboard.assert_nothing_wrong()
+
+
+def _plant_a_token_in_the_shell_history(person: Person) -> None:
+    """A made-up token, typed once in a shell: what the leak check's home check finds (the
+    demo's home is its sandbox)."""
+    token = "dckr_pat_" + secrets.token_urlsafe(24)[:27]
+    history = person.app.sandbox / ".bash_history"
+    history.write_text(f"docker login -u {DEMO_USERNAME} -p {token}\n")
+
+
+def _token_labels(person: Person) -> list[str]:
+    return [t.label for t in HubClient(person.app.hub_url).list_tokens(hub_session(person))]
+
+
+def _token_count(person: Person) -> int:
+    return len(_token_labels(person))
+
+
+@pytest.fixture
+def two_factor_hub() -> Iterator[tuple[LocalHub, str, str]]:
+    """A second local hub, with an account that has two-factor authentication turned on:
+    its URL, the account's name and password."""
+    hub = LocalHub().start()
+    password = secrets.token_urlsafe(12)
+    hub.add_user("carol", password, otp_secret=totp.new_secret())
+    yield hub, "carol", password
+    hub.stop()
+
+
+def test_every_sign_in_page_by_keyboard(
+    start: Callable[..., Person], two_factor_hub: tuple[LocalHub, str, str]
+) -> None:
+    hub, username, password = two_factor_hub
+    person = start()
+    keyboard = Keyboard(person)
+    home = ("normal", HOME)
+    person.wait_to_see(home, step="started: the home window")
+    signed_in(person)
+    person.press("Sign out")
+    wait_until("signed out", lambda: person.app.account() is None)
+    dismiss_notification(person, "Signed out", home)
+    keyboard.check(HOME, "signed out", default="Sign in…")
+
+    person.desktop.key("Return")  # wherever the focus is
+    sign_in = (home, ("dialog", SIGN_IN))
+    person.wait_to_see(*sign_in, step="Return: Sign in…")
+    keyboard.check(SIGN_IN, "the browser sign-in", default="Continue in browser")
+
+    person.press("Sign in with a password instead", window=SIGN_IN)
+    wait_until("the password form", lambda: person.has(SIGN_IN, "password text"))
+    keyboard.check(SIGN_IN, "the password form", default="Sign in")
+
+    person.type_into("text", "Hub URL", SIGN_IN, "")
+    person.desktop.key("ctrl+a")
+    person.desktop.type_text(hub.url)
+    person.type_into("text", "Username", SIGN_IN, username)
+    person.type_into("password text", "Password or access token", SIGN_IN, password)
+    person.desktop.key("Return")
+    wait_until("the two-factor step", lambda: person.has(SIGN_IN, "text", "Two-factor code"))
+    keyboard.check(SIGN_IN, "the two-factor code", default="Verify")
+    keyboard.escape(SIGN_IN, home)
+    assert person.app.account() is None
+
+    keyboard.assert_nothing_wrong()
