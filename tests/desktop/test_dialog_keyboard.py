@@ -5,6 +5,8 @@ and Escape closes the dialog without doing anything."""
 
 from __future__ import annotations
 
+import base64
+import json
 import secrets
 from collections.abc import Callable, Iterator
 
@@ -25,6 +27,7 @@ from tests.desktop.screen_reader import (
 )
 from tests.desktop.test_accessible_names import LEAK_CHECK, RENAME
 from tests.desktop.test_app_actions import (
+    BALLOON,
     MANAGER,
     NEW_TOKEN,
     REVEAL,
@@ -40,7 +43,12 @@ pytestmark = desktop_test_marks()
 CONFIRM_DELETE = "Delete access tokens"
 STALE_REVIEW = "Review stale tokens"
 REPLACE = "Replace access token"
+NOT_COPIED = "Close without copying?"
 RETIRE = "Retire the old token?"
+PLAIN_TEXT = "docker keeps a Docker Hub credential in plain text"
+REMOVE_PLAIN = "Remove docker's stored credential?"
+USE_DOCKER = "Let docker use this token"
+DOCKER_HUB = "https://index.docker.io/v1/"
 HOME_CHECK = "Also check where tokens end up on this computer (docker's config, shell histories)"
 Windows = tuple[tuple[str, str], ...]
 
@@ -103,9 +111,15 @@ def test_the_manager_and_its_dialogs_by_keyboard(start: Callable[..., Person]) -
 
     key("ctrl+n")
     person.wait_to_see(*manager, ("dialog", NEW_TOKEN), step="Ctrl+N again")
-    create_a_token(
-        person, *manager, on_reveal=lambda: keyboard.check(REVEAL, "shown", default="Copy")
-    )
+
+    def before_copying() -> None:
+        keyboard.check(REVEAL, "shown", default="Copy")
+        key("Escape")  # not copied yet: it asks
+        person.wait_to_see(*manager, ("dialog", REVEAL), ("dialog", NOT_COPIED), step="Escape")
+        keyboard.check(NOT_COPIED, "the token not copied", default="Cancel")
+        keyboard.escape(NOT_COPIED, *manager, ("dialog", REVEAL))  # the token still shown
+
+    create_a_token(person, *manager, on_reveal=before_copying)
     created = _token_count(person)
 
     key("shift+Tab")  # from the filter field, where the focus was, back to the table
@@ -167,6 +181,10 @@ def _plant_a_token_in_the_shell_history(person: Person) -> None:
     history.write_text(f"docker login -u {DEMO_USERNAME} -p {token}\n")
 
 
+def _basic(username: str, password: str) -> str:
+    return base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
 def _token_labels(person: Person) -> list[str]:
     return [t.label for t in HubClient(person.app.hub_url).list_tokens(hub_session(person))]
 
@@ -186,7 +204,7 @@ def two_factor_hub() -> Iterator[tuple[LocalHub, str, str]]:
     hub.stop()
 
 
-def test_every_sign_in_page_by_keyboard(
+def test_the_home_window_prompts_and_sign_in_by_keyboard(
     start: Callable[..., Person], two_factor_hub: tuple[LocalHub, str, str]
 ) -> None:
     hub, username, password = two_factor_hub
@@ -195,6 +213,30 @@ def test_every_sign_in_page_by_keyboard(
     home = ("normal", HOME)
     person.wait_to_see(home, step="started: the home window")
     signed_in(person)
+
+    # docker login once stored a password in plain text: two questions about it
+    config = person.app.docker_config
+    config.parent.mkdir(exist_ok=True)
+    config.write_text(json.dumps({"auths": {DOCKER_HUB: {"auth": _basic("demo", "secret")}}}))
+    person.open_tray_menu()  # the app reads docker's config again when its menu opens
+    person.desktop.key("Escape")
+    wait_until("the plain-text warning", lambda: any("plain text" in t for t in person.texts()))
+    person.press(USE_DOCKER, role="check box")
+    person.wait_to_see(home, ("dialog", PLAIN_TEXT), step="Let docker use this token")
+    keyboard.check(PLAIN_TEXT, "asked", default="Use this token and remove it")
+    keyboard.escape(PLAIN_TEXT, home)
+    assert "credHelpers" not in json.loads(config.read_text()), "Escape changed docker's config"
+    person.press(USE_DOCKER, role="check box")
+    person.wait_to_see(home, ("dialog", PLAIN_TEXT), step="Let docker use this token again")
+    person.press("Use this token, keep it", window=PLAIN_TEXT)
+    person.wait_to_see(home, BALLOON, step="docker uses the token, the credential kept")
+    dismiss_notification(person, "docker uses this token", home)
+    person.press("Remove docker's stored credential…")
+    person.wait_to_see(home, ("dialog", REMOVE_PLAIN), step="Remove docker's stored credential…")
+    keyboard.check(REMOVE_PLAIN, "asked", default="Cancel")
+    keyboard.escape(REMOVE_PLAIN, home)
+    assert DOCKER_HUB in json.loads(config.read_text())["auths"], "Escape removed it"
+
     person.press("Sign out")
     wait_until("signed out", lambda: person.app.account() is None)
     dismiss_notification(person, "Signed out", home)
