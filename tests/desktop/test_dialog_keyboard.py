@@ -16,7 +16,7 @@ from hubtokens.core.hub.client import HubClient
 from hubtokens.localhub import LocalHub, totp
 from hubtokens.localhub.demo import DEMO_USERNAME
 from tests.desktop.desktop import desktop_test_marks, wait_until
-from tests.desktop.person import HOME, Person
+from tests.desktop.person import HOME, TRAY_MENU, Person
 from tests.desktop.screen_reader import (
     Survey,
     default_button,
@@ -49,6 +49,10 @@ PLAIN_TEXT = "docker keeps a Docker Hub credential in plain text"
 REMOVE_PLAIN = "Remove docker's stored credential?"
 USE_DOCKER = "Let docker use this token"
 DOCKER_HUB = "https://index.docker.io/v1/"
+TOOL_BAR = {
+    "New token…", "Rename…", "Replace…", "Activate", "Deactivate", "Delete…", "Refresh",
+    "Review 5 stale tokens…", "Check for leaked tokens…",
+}  # fmt: skip
 HOME_CHECK = "Also check where tokens end up on this computer (docker's config, shell histories)"
 Windows = tuple[tuple[str, str], ...]
 
@@ -123,6 +127,12 @@ def test_the_manager_and_its_dialogs_by_keyboard(start: Callable[..., Person]) -
     created = _token_count(person)
 
     key("shift+Tab")  # from the filter field, where the focus was, back to the table
+    focus_on(person, MANAGER, "table", "Access tokens")
+    key("Menu")  # the tool bar takes no focus: its actions are in the table's menu
+    wait_until("the table's menu", lambda: person.has(TRAY_MENU, "menu item", "Rename…"))
+    items = {n.name for n in person.nodes(TRAY_MENU) if n.role == "menu item"}
+    assert items >= TOOL_BAR, f"not in the table's menu: {TOOL_BAR - items}; there: {items}"
+    key("Escape")
     focus_on(person, MANAGER, "table", "Access tokens")
     key("F2")  # Rename the new token, the selected one
     person.wait_to_see(*manager, ("dialog", RENAME), step="F2: Rename…")
