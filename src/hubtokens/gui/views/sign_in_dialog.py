@@ -160,7 +160,6 @@ class SignInDialog(QDialog):
         self._primary = self._buttons.addButton("Sign in", QDialogButtonBox.ButtonRole.AcceptRole)
         self._cancel = self._buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self._cancel.setAccessibleName("Cancel the sign-in")
-        self._primary.setDefault(True)
         self._buttons.accepted.connect(self._on_primary_clicked)
         self._buttons.rejected.connect(self.reject)
 
@@ -541,7 +540,10 @@ class SignInDialog(QDialog):
         self._subtitle.setText(self._subtitle_for(step, hub))
         self._primary.setText(_PRIMARY[step])
         self._primary.setVisible(step is not Step.BROWSER_CODE)
-        self._primary.setDefault(True)  # hidden while the code is on show: Enter does nothing
+        # Hidden while the code is on show: Enter does nothing. Made default only here, once
+        # in the dialog: made default before, Qt would not count it as the dialog's, and the
+        # first button the focus passed (Cancel) would keep Return.
+        self._primary.setDefault(True)
         self._cancel.setVisible(step is not Step.DONE)
         if step is Step.BROWSER:
             self._start_page.text.setText(start_words(hub))

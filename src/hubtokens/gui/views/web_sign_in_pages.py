@@ -94,7 +94,8 @@ class CodePage(QWidget):
         self.code.setFont(code_font)
         self.copy_button = QPushButton("Copy code")
         self.copy_button.setAccessibleName("Copy the one-time code")
-        self.copy_button.setAutoDefault(False)  # the dialog's own button stays the default
+        # Return copies while it has the focus: the dialog's own button is hidden on this page.
+        self.copy_button.setAutoDefault(True)
         copy_row = QHBoxLayout()
         copy_row.addStretch(1)
         copy_row.addWidget(self.copy_button)
