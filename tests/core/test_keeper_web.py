@@ -27,6 +27,7 @@ from tests.core.keeper_support import (
     LABEL,
     USER,
     SwitchableKeyring,
+    drop_keychain_item,
     keychain_item,
     make_keeper,
 )
@@ -277,3 +278,27 @@ def test_a_crash_before_the_secret_is_stored_leaves_no_orphan(
     [kept] = _auto_tokens(web_hub)
     assert report.created is not None and kept["uuid"] == report.created.uuid
     assert kept["token_label"] == LABEL
+
+
+def test_a_token_that_kept_the_hubs_label_is_replaced_not_piled_up(
+    keeper: Keeper, web_hub: LocalHub, keyring: SwitchableKeyring, hub_clock: HubClock
+) -> None:
+    # The first relabel failed, so the token keeps the Hub's label; the keeper goes by its uuid.
+    [first] = _auto_tokens(web_hub)
+    hub_clock.advance(11 * 60)
+    drop_keychain_item(keyring, "auto-token", web_hub.url)
+    web_hub.set_faults(Fault("error", path="/v2/access-tokens/", method="PATCH", value=400))
+    report = keeper.reconcile(web_hub.url, explicit=True)
+    web_hub.clear_faults()
+    assert report.created is not None and first["uuid"] in report.deleted
+    [second] = _auto_tokens(web_hub)
+    assert second["uuid"] == report.created.uuid and second["token_label"] != LABEL
+
+    # Its secret lost too: the replacement deletes it, though it carries no label of ours.
+    hub_clock.advance(11 * 60)
+    drop_keychain_item(keyring, "auto-token", web_hub.url)
+    report = keeper.reconcile(web_hub.url, explicit=True)
+
+    assert report.created is not None and second["uuid"] in report.deleted
+    [kept] = _auto_tokens(web_hub)
+    assert kept["uuid"] == report.created.uuid and kept["token_label"] == LABEL

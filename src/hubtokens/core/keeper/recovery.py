@@ -73,10 +73,12 @@ class CrashRecovery:
             record.auto_token.label if record.auto_token is not None else "",
             pending.label if pending is not None else "",
         }
-        # Only our own labels: a token that keeps the Hub's label may be another device's.
+        # Only our own labels: a token that keeps the Hub's label may be another device's,
+        # unless it is the one recorded here (its relabel failed, or the hub would not show it).
         ours_by_label = token.label in labels and is_auto_label(token.label)
+        recorded = record.auto_token is not None and token.uuid == record.auto_token.uuid
         made_by_pending = pending is not None and token.uuid == pending.created_uuid
-        return ours_by_label or made_by_pending or _left_by_web_create(pending, token)
+        return ours_by_label or recorded or made_by_pending or _left_by_web_create(pending, token)
 
     def relabel(
         self, record: AccountRecord, session: SessionToken, token: AccessToken, now: datetime
