@@ -27,19 +27,22 @@ TOKENS = "/v2/access-tokens"
 
 class SwitchableKeyring(MemoryKeyring):
     """The memory keyring, plus switches that make writes fail: before storing (``set_error``)
-    or right after (``error_after_set``, as a process killed just after its keychain write)."""
+    or right after (``error_after_set``, as a process killed just after its keychain write);
+    ``failing_item``, when set, limits both to the writes of that item (a ``vault_key``)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.set_error: BaseException | None = None
         self.error_after_set: BaseException | None = None
+        self.failing_item: str | None = None
 
     def set_password(self, service: str, username: str, password: str) -> None:
-        if self.set_error is not None:
+        switched = self.failing_item in (None, username)
+        if self.set_error is not None and switched:
             self._enter()
             raise self.set_error
         super().set_password(service, username, password)
-        if self.error_after_set is not None:
+        if self.error_after_set is not None and switched:
             raise self.error_after_set
 
 

@@ -35,7 +35,7 @@ from hubtokens.core.labels import AUTO_LABEL_PREFIX, MAX_LABEL_LENGTH, auto_labe
 from hubtokens.core.secret import Secret
 from hubtokens.core.settings import SettingsStore
 from hubtokens.core.timefmt import exact
-from hubtokens.core.vault import Vault
+from hubtokens.core.vault import Vault, vault_key
 from hubtokens.localhub import Fault, HubConfig, LocalHub
 from tests.core.keeper_support import (
     LABEL,
@@ -1039,6 +1039,41 @@ def test_a_429_while_checking_an_interrupted_create_is_obeyed_and_the_token_kept
     kept = second.reconcile(local_hub.url)
     assert kept.created is not None and kept.created.uuid == made["uuid"]
     assert only_ours(local_hub)["uuid"] == made["uuid"]
+
+
+def test_an_interrupted_create_is_not_adopted_on_a_pats_secret(
+    tmp_path: Path,
+    keeper: Keeper,
+    local_hub: LocalHub,
+    keyring: SwitchableKeyring,
+    vault: Vault,
+    hub_clock: HubClock,
+    alice_password: str,
+) -> None:
+    """After a PAT sign-in, a password sign-in finds the PAT in the auto token's keychain item.
+    Killed before the new token's secret replaces it, the next run finds a secret that signs
+    in: but it is the PAT's, so the new token (whose secret nobody holds) is not adopted."""
+    pat_uuid, pat = local_hub.create_token(USER, "my laptop", scopes=("repo:write",))
+    keeper.sign_in(local_hub.url, USER, Secret(pat))
+    keyring.failing_item = vault_key("auto-token", local_hub.url, USER)
+    keyring.set_error = Crash()
+    with pytest.raises(Crash):
+        keeper.sign_in(local_hub.url, USER, Secret(alice_password))
+    keyring.set_error = keyring.failing_item = None
+    [orphan] = ours(local_hub)
+    assert _stored_token(keyring, local_hub) == pat
+
+    restarted = make_keeper(tmp_path, vault, hub_clock.now)
+    report = restarted.reconcile(local_hub.url, explicit=True)
+
+    assert report.created is not None and report.created.uuid != orphan["uuid"]
+    assert orphan["uuid"] in report.deleted
+    assert only_ours(local_hub)["uuid"] == report.created.uuid
+    secret = _stored_token(keyring, local_hub)
+    assert secret is not None and secret != pat
+    signed_in = _client(local_hub, hub_clock).auth_token(USER, Secret(secret))
+    assert isinstance(signed_in, SessionToken) and signed_in.pat_uuid == report.created.uuid
+    assert pat_uuid in {t["uuid"] for t in local_hub.tokens(USER)}  # the person's PAT stays
 
 
 def test_a_token_that_cannot_be_stored_is_taken_back(

@@ -129,11 +129,12 @@ class CrashRecovery:
         client = self._parts.client_for(record.hub_url)
         try:
             secret = self._parts.vault.get_auto_token(record.hub_url, record.account)
-            # Every other auto token of this device was deleted before the create, so a
-            # secret that signs in can only be the new token's.
-            if secret is None or not isinstance(
-                client.auth_token(record.account, secret), SessionToken
-            ):
+            signed_in = None if secret is None else client.auth_token(record.account, secret)
+            if not isinstance(signed_in, SessionToken):
+                return Adoption(record)
+            if signed_in.pat_uuid not in (None, pending.created_uuid):
+                # It signs in, but as another token: a PAT that a PAT sign-in left in the
+                # keychain, which the new token's secret never replaced.
                 return Adoption(record)
             token = client.get_token(session, pending.created_uuid)
         except (AuthenticationFailed, PermissionDenied, NotFound):
