@@ -102,6 +102,8 @@ def test_the_browser_opens_at_the_page_with_the_code_where_there_is_a_display(
     assert process.returncode == 0, err
     assert opened.read_text() == f"{local_hub.url}/activate?user_code={code}"
     assert "Opened your browser" in err
+    # and the plain page, in case the browser never came up
+    assert f"Open this page to confirm the code and sign in: {local_hub.url}/activate\n" in err
 
 
 def test_no_browser_is_opened_without_a_display_or_with_no_browser(

@@ -85,6 +85,15 @@ def test_screenshots_of_every_part_are_saved(tmp_path: Path) -> None:
         assert image.width() > 100 and image.height() > 100, name
 
 
+def test_screenshots_are_refused_without_the_demo(tmp_path: Path) -> None:
+    """The tour creates a token and plants it in a file: never on a person's real account."""
+    shots = tmp_path / "shots"
+    result = run_app("--screenshots", str(shots), home=tmp_path / "home", timeout=30)
+    assert result.returncode == 2
+    assert "--screenshots needs --demo" in result.stderr and "Traceback" not in result.stderr
+    assert not shots.exists() and not (tmp_path / "home").exists()
+
+
 def test_the_demo_leaves_nothing_behind(tmp_path: Path) -> None:
     home = tmp_path / "home"
     result = run_app("--demo", "--self-check", home=home)

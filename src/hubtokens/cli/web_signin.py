@@ -27,10 +27,9 @@ def sign_in_through_browser(
     opened = open_browser and _has_display() and _open(authorization.verification_uri_complete)
     if opened:
         out.note(f"Opened your browser at {authorization.verification_uri_complete}")
-    else:
-        out.note(
-            f"Open this page to confirm the code and sign in: {authorization.verification_uri}"
-        )
+    # Always the plain page as well: a browser that did not come up (or took the terminal)
+    # must not leave the person without an address to type.
+    out.note(f"Open this page to confirm the code and sign in: {authorization.verification_uri}")
     return _wait(keeper, hub_url, authorization, out)
 
 
@@ -38,7 +37,8 @@ def _wait(
     keeper: Keeper, hub_url: str, authorization: DeviceAuthorization, out: Output
 ) -> SignInResult:
     """The wait runs on a worker, so Ctrl-C here can cancel it and let it clean up (a session
-    approved at that very moment is revoked, not left open)."""
+    approved at that very moment is revoked, not left open, if the worker lets go within
+    ``_LET_GO_SECONDS``; after that the process exits without waiting for it)."""
     cancelled = threading.Event()
     outcome: list[SignInResult | BaseException] = []
 

@@ -79,7 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--screenshots",
         metavar="DIR",
         type=Path,
-        help="save pictures of the tray menu, the dialogs and the windows to DIR, then exit",
+        help="with --demo: save pictures of the tray menu, the dialogs and the windows to DIR, "
+        "then exit (the tour creates a token and plants it in a temporary folder, which it "
+        "does only on the demo's throwaway hub)",
     )
     parser.add_argument(
         "--self-check",
@@ -142,7 +144,10 @@ def token_window_factory(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    options = build_parser().parse_args(argv)
+    parser = build_parser()
+    options = parser.parse_args(argv)
+    if options.screenshots is not None and not options.demo:
+        parser.error("--screenshots needs --demo: the tour creates a token, on the demo's hub only")
     guard_against_emit_leak()
     environ = dict(os.environ)
     if not options.demo:

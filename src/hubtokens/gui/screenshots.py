@@ -1,15 +1,16 @@
 """``--screenshots DIR``: pictures of every part of the app, made by the app itself.
 
-It waits for the start (with ``--demo``: the sign-in and first sync), then saves the tray menu,
-the window (and the window of a displaced auto token), the sign-in dialog (the browser sign-in:
-its start, the one-time code while it waits, denied and expired; the password form and its
-two-factor step), the access-token window with its data, the new-token dialog and the show-once
-dialog of a token it really creates, the leak check with its results (tokens planted in a
-temporary folder at run time, identified on a local hub), plus a sheet of the tray icons on light and dark panels,
-and exits 0 (1 if something did not come up in time).
+Only with ``--demo`` (the app refuses it otherwise): the tour creates a token and plants it in a
+file, which is harmless only on the demo's throwaway hub. It waits for the demo's sign-in and
+first sync, then saves the tray menu, the window (and the window of a displaced auto token), the
+sign-in dialog (the browser sign-in: its start, the one-time code while it waits, denied and
+expired; the password form and its two-factor step), the access-token window with its data, the
+new-token dialog and the show-once dialog of a token it really creates, the leak check with its
+results (that token and made-up ones planted in a temporary folder at run time, identified on
+the demo hub), plus a sheet of the tray icons on light and dark panels, and exits 0 (1 if
+something did not come up in time).
 
-The one-time code is a real one from the local hub (never Docker's sign-in service: on another
-hub that picture is left out), and no browser is opened.
+The one-time code is a real one from the demo hub, and no browser is opened.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from PySide6.QtCore import QObject, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPainter
@@ -28,7 +28,6 @@ from PySide6.QtWidgets import QWidget
 
 from hubtokens.core.errors import SignInDenied, SignInExpired
 from hubtokens.core.hub.models import TwoFactorChallenge
-from hubtokens.core.hub.urls import is_loopback
 from hubtokens.core.keeper.policy import Action, Verdict
 from hubtokens.core.secret import Secret
 from hubtokens.gui.actions import AppActions
@@ -130,11 +129,7 @@ class ScreenshotTour(QObject):
 
     def _shoot_sign_in(self, dialog: SignInDialog) -> None:
         self._save(dialog, "sign-in")
-        if not self._local_hub():
-            logger.info("screenshots: no one-time code from a hub that is not local")
-            self._shoot_problems(dialog)
-            return
-        dialog.continue_in_browser()  # a real code from the local hub
+        dialog.continue_in_browser()  # a real code from the demo hub
         self._wait(
             "the one-time code",
             lambda: dialog.step is Step.BROWSER_CODE,
@@ -200,25 +195,23 @@ class ScreenshotTour(QObject):
         reveal = self._token_window().reveal_dialog
         assert reveal is not None
         self._save(reveal, "reveal")
-        # The token just made is planted only for a local hub (the demo's), where identifying
-        # it is harmless; elsewhere only made-up tokens, which sign nobody in.
-        self._open_leak_check(reveal.secret_field.text() if self._local_hub() else None)
+        # The token just made is planted beside made-up ones: on the demo's throwaway hub,
+        # identifying it is harmless.
+        self._open_leak_check(reveal.secret_field.text())
 
-    def _open_leak_check(self, live_secret: str | None) -> None:
+    def _open_leak_check(self, live_secret: str) -> None:
         self._leak_folder = tempfile.TemporaryDirectory(prefix="hubtokens-screenshots-")
         folder = Path(self._leak_folder.name) / "project"
         (folder / "ci").mkdir(parents=True)
-        made_up = ["dckr_" + "pat_" + secrets.token_urlsafe(24)[:28] for _ in range(2)]
-        (folder / "deploy.env").write_text(
-            f"REGISTRY_USER=demo\nREGISTRY_TOKEN={live_secret or made_up[0]}\n"
-        )
+        made_up = "dckr_" + "pat_" + secrets.token_urlsafe(24)[:28]
+        (folder / "deploy.env").write_text(f"REGISTRY_USER=demo\nREGISTRY_TOKEN={live_secret}\n")
         (folder / "ci" / "build.yml").write_text(
-            f"steps:\n  - run: echo {made_up[1]} | docker login -u demo --password-stdin\n"
+            f"steps:\n  - run: echo {made_up} | docker login -u demo --password-stdin\n"
         )
         dialog = self._app.open_leak_check()
         dialog.add_folder(folder)
         dialog.start_check()
-        identify = self._local_hub() and dialog.controller.can_identify
+        identify = dialog.controller.can_identify
         self._wait(
             "the leak check",
             lambda: not dialog.controller.busy,
@@ -243,9 +236,6 @@ class ScreenshotTour(QObject):
         self._save(dialog, "leak-check")
         dialog.close()
         self._done(0)
-
-    def _local_hub(self) -> bool:
-        return is_loopback(urlsplit(self._app.session.state.hub_url).hostname or "")
 
     # --- helpers ------------------------------------------------------------------------
 
