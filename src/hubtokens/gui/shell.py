@@ -313,8 +313,7 @@ class HubTokensApp(QObject):
             f"{self.docker.config_file} holds the password or token that docker login stored "
             "for Docker Hub, only base64-encoded, where anyone who can read the file can use "
             "it. Once docker uses this token it no longer reads that entry. Remove it from the "
-            "file too? The previous file is kept beside it as a backup "
-            f"({os.path.basename(self.docker.config_file)}{dc.BACKUP_SUFFIX}).",
+            f"file too? {self._docker_backup_words()}",
             ("Use this token and remove it", "Use this token, keep it"),
         )
         if choice is None:
@@ -328,12 +327,15 @@ class HubTokensApp(QObject):
             "Remove docker's stored credential?",
             f"{self.docker.config_file} still holds the password or token that docker login "
             "stored for Docker Hub, only base64-encoded. docker uses this token for Docker Hub "
-            "and does not read it. The previous file is kept beside it as a backup "
-            f"({os.path.basename(self.docker.config_file)}{dc.BACKUP_SUFFIX}).",
+            f"and does not read it. {self._docker_backup_words()}",
             "Remove",
         )
         if confirmed:
             self.docker.remove_plain_credential()
+
+    def _docker_backup_words(self) -> str:
+        backup = os.path.basename(self.docker.config_file) + dc.BACKUP_SUFFIX
+        return f"The previous file is kept beside it as a backup ({backup})."
 
     def _on_recreate_triggered(self) -> None:
         confirmed = self._prompts.confirm(

@@ -88,9 +88,7 @@ _BROWSER_STEPS = frozenset({Step.BROWSER, Step.BROWSER_CODE, Step.BROWSER_FAILED
 
 
 class SignInDialog(QDialog):
-    step_changed = Signal(object)  # Step
     failed = Signal(str)  # the inline error now shown
-    busy_changed = Signal(bool)
     signed_in = Signal(object)  # SignInResult of a browser sign-in, just before closing
 
     def __init__(
@@ -398,7 +396,7 @@ class SignInDialog(QDialog):
     def _read_hub_url(self) -> str | None:
         """The hub URL as typed, normalized; None (and the error shown) if it is not one."""
         try:
-            return normalize_hub_url(self._hub.text().strip() or DEFAULT_HUB_URL)
+            return self._typed_hub_url()
         except UsageError as exc:
             self._advanced.setChecked(True)
             self._show_error(describe_error(exc))
@@ -540,16 +538,16 @@ class SignInDialog(QDialog):
         self._subtitle.setText(self._subtitle_for(step, hub))
         self._primary.setText(_PRIMARY[step])
         self._primary.setVisible(step is not Step.BROWSER_CODE)
-        # Hidden while the code is on show: Enter does nothing. Made default only here, once
-        # in the dialog: made default before, Qt would not count it as the dialog's, and the
-        # first button the focus passed (Cancel) would keep Return.
+        # Hidden while the code is on show (Return copies the code there, from Copy code's
+        # focus). Made default only here, once in the dialog: made default before, Qt would
+        # not count it as the dialog's, and the first button the focus passed (Cancel) would
+        # keep Return.
         self._primary.setDefault(True)
         self._cancel.setVisible(step is not Step.DONE)
         if step is Step.BROWSER:
-            self._start_page.text.setText(start_words(hub))
+            self._start_page.text.setText(start_words(self._hub_url))
         self._update_primary()
         self.adjustSize()
-        self.step_changed.emit(step)
 
     def _title_for(self, step: Step, hub: str, account: str) -> str:
         if step is Step.BROWSER_CODE:
@@ -586,7 +584,6 @@ class SignInDialog(QDialog):
         self._busy_text.setText(text)
         self._busy_row.setVisible(busy)
         self._update_primary()
-        self.busy_changed.emit(busy)
 
     def _update_primary(self) -> None:
         step = self.step
@@ -613,10 +610,14 @@ class SignInDialog(QDialog):
 
     def _on_hub_edited(self) -> None:
         try:
-            hub_url = normalize_hub_url(self._hub.text().strip() or DEFAULT_HUB_URL)
+            hub_url = self._typed_hub_url()
         except UsageError:
             return  # said when it is used
-        self._start_page.text.setText(start_words(hub_name(hub_url)))
+        self._start_page.text.setText(start_words(hub_url))
+
+    def _typed_hub_url(self) -> str:
+        """The hub URL field's, normalized (empty: Docker Hub); UsageError if not a URL."""
+        return normalize_hub_url(self._hub.text().strip() or DEFAULT_HUB_URL)
 
 
 _PRIMARY = {

@@ -17,7 +17,9 @@ from hubtokens.core.errors import (
     SignInServiceUnreachable,
 )
 from hubtokens.core.hub.oauth import DeviceAuthorization
+from hubtokens.core.hub.urls import DEFAULT_HUB_URL
 from hubtokens.gui.messages import describe_error
+from hubtokens.gui.state import hub_name
 from hubtokens.gui.views.style import NOTE_STYLE, scaled_font
 
 LINK_STYLE = (
@@ -65,12 +67,18 @@ class NotePage(QWidget):
         layout.addStretch(1)
 
 
-def start_words(hub: str) -> str:
-    """What "Continue in browser" does, on the dialog's first page."""
+def start_words(hub_url: str) -> str:
+    """What "Continue in browser" does, on the dialog's first page. Docker's sign-in page
+    offers more ways to sign in than another hub's (the local hub's takes a password)."""
+    ways = (
+        "password, Google, GitHub or single sign-on"
+        if hub_url == DEFAULT_HUB_URL
+        else "your password"
+    )
     return (
-        f"Your browser opens {hub}'s sign-in page: sign in there as you do on the web "
-        "(password, Google, GitHub or single sign-on, and your two-factor code if you use "
-        "one), then approve this device. Hub Tokens never sees your password."
+        f"Your browser opens {hub_name(hub_url)}'s sign-in page: sign in there as you do on "
+        f"the web ({ways}, and your two-factor code if you use one), then approve this "
+        "device. Hub Tokens never sees your password."
     )
 
 
