@@ -17,12 +17,14 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractButton, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
+from hubtokens.core.hub.urls import DEFAULT_HUB_URL
 from hubtokens.core.keeper import Keeper
 from hubtokens.core.keeper.reports import AUTO_TOKEN_LIMIT
 from hubtokens.gui.controllers.session import SessionController
 from hubtokens.gui.state import DISPLACED_LINE, tray_state
 from hubtokens.gui.tasks import TaskRunner
 from hubtokens.gui.views.sign_in_dialog import SignInDialog, Step
+from hubtokens.gui.views.web_sign_in_pages import start_words
 from hubtokens.localhub import HubConfig, LocalHub
 from tests.fixtures.browser import approve_in_browser
 from tests.fixtures.localhub import HubClock
@@ -104,6 +106,16 @@ def test_the_dialog_leads_with_the_browser(qtbot: QtBot, dialog: SignInDialog) -
     assert dialog.step is Step.CREDENTIALS
     dialog._browser_link.click()
     assert dialog.step is Step.BROWSER
+
+
+def test_the_first_page_names_only_the_ways_of_signing_in_the_hubs_page_offers(
+    dialog: SignInDialog, local_hub: LocalHub
+) -> None:
+    local_words = dialog._start_page.text.text()
+    assert "your password" in local_words and "Google" not in local_words  # the local hub's
+    assert start_words(local_hub.url) == local_words
+    docker_words = start_words(DEFAULT_HUB_URL)
+    assert "Google, GitHub or single sign-on" in docker_words and "Docker Hub" in docker_words
 
 
 def test_the_code_is_the_hubs_the_page_opens_and_approval_closes_the_dialog(
