@@ -1130,6 +1130,18 @@ def test_sign_out_deletes_our_token_and_forgets_everything(
         keeper.credential(local_hub.url)
 
 
+def test_sign_out_also_deletes_what_an_interrupted_create_left(
+    keeper: Keeper, local_hub: LocalHub, hub_clock: HubClock, signed_in: SignInResult
+) -> None:
+    _recreate_losing_the_answer(keeper, local_hub, hub_clock)
+    [orphan] = ours(local_hub)  # nobody holds its secret
+
+    keeper.sign_out(local_hub.url)
+
+    assert orphan["uuid"] not in {t["uuid"] for t in local_hub.tokens(USER)}
+    assert keeper.account(local_hub.url) is None
+
+
 @pytest.mark.parametrize(
     "fault",
     [Fault("drop", path=TOKENS), Fault("error", value=503, path=TOKENS)],

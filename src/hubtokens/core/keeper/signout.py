@@ -8,6 +8,7 @@ import logging
 from hubtokens.core.errors import HubError, NotFound, SessionExpired, WebSessionEnded
 from hubtokens.core.hub.models import SessionToken
 from hubtokens.core.keeper.parts import KeeperParts
+from hubtokens.core.keeper.recovery import CrashRecovery
 from hubtokens.core.keeper.reports import SignOutResult
 from hubtokens.core.keeper.sessions import ManagementSessions
 from hubtokens.core.settings import AccountRecord
@@ -21,8 +22,8 @@ class SignOut:
         self._sessions = sessions
 
     def sign_out(self, hub_url: str, *, keep_token: bool = False) -> SignOutResult:
-        """Delete this device's auto token on the hub (unless kept), end a web session, then
-        forget everything.
+        """Delete this device's auto token on the hub (unless kept), and any token a killed
+        run's create left there; end a web session; then forget everything.
 
         A password session: if the hub cannot delete the token, nothing changes locally (a
         token left on the hub that nobody holds is the pile-up this app exists to prevent).
@@ -36,15 +37,20 @@ class SignOut:
             if (
                 not keep_token
                 and record.credential == "auto-token"
-                and record.auto_token is not None
+                and (record.auto_token is not None or record.pending_create is not None)
             ):
                 session = self._session_for_deleting(record)
                 if session is not None:
-                    with contextlib.suppress(NotFound):
-                        self._parts.client_for(hub_url).delete_token(
-                            session, record.auto_token.uuid
-                        )
-                    deleted = record.auto_token.uuid
+                    if record.pending_create is not None:
+                        # A killed run's create may have left a token that nobody holds.
+                        strays = CrashRecovery(self._parts).delete_strays(record, session, None)
+                        logger.info("deleted %d token(s) an interrupted create left", len(strays))
+                    if record.auto_token is not None:
+                        with contextlib.suppress(NotFound):
+                            self._parts.client_for(hub_url).delete_token(
+                                session, record.auto_token.uuid
+                            )
+                        deleted = record.auto_token.uuid
             if web:
                 session_closed = self._revoke(record)
             self._parts.vault.delete_auto_token(hub_url, record.account)
