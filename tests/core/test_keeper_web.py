@@ -20,7 +20,7 @@ from hubtokens.core.keeper import AUTO_TOKEN_LIMIT, DISPLACE_COMMAND, Keeper, Si
 from hubtokens.core.keeper.policy import CreateReason, Observation, Verdict
 from hubtokens.core.keeper.reports import SESSION_ENDED_TOKEN_GONE_MESSAGE
 from hubtokens.core.secret import Secret
-from hubtokens.core.vault import Vault
+from hubtokens.core.vault import Vault, vault_key
 from hubtokens.localhub import HubConfig, LocalHub
 from hubtokens.localhub.faults import Fault
 from tests.core.keeper_support import (
@@ -302,3 +302,24 @@ def test_a_token_that_kept_the_hubs_label_is_replaced_not_piled_up(
     assert report.created is not None and second["uuid"] in report.deleted
     [kept] = _auto_tokens(web_hub)
     assert kept["uuid"] == report.created.uuid and kept["token_label"] == LABEL
+
+
+def test_a_failure_after_the_session_is_kept_does_not_end_it(
+    tmp_path: Path, web_hub: LocalHub, keyring: SwitchableKeyring, hub_clock: HubClock
+) -> None:
+    keeper = make_keeper(tmp_path, _vault(keyring), hub_clock.now)
+    # Killed during the first check, once the session and the record are saved.
+    keyring.failing_item = vault_key("auto-token", web_hub.url, USER)
+    keyring.set_error = Crash()
+    with pytest.raises(Crash):
+        _web_sign_in(keeper, web_hub)
+    keyring.set_error = keyring.failing_item = None
+    record = keeper.account(web_hub.url)
+    assert record is not None and record.sign_in == "web"
+
+    restarted = make_keeper(tmp_path, _vault(keyring), hub_clock.now)
+    report = restarted.reconcile(web_hub.url, explicit=True)
+
+    assert report.observation is not Observation.SESSION_ENDED
+    assert report.created is not None
+    assert [t["uuid"] for t in _auto_tokens(web_hub)] == [report.created.uuid]

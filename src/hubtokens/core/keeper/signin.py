@@ -103,22 +103,28 @@ class SignIn:
         nothing behind."""
         service = self._parts.sign_in_service_for(hub_url)
         tokens = service.wait(authorization, cancelled, on_wait)
+        kept = False
         try:
             session = SessionToken.from_jwt(tokens.access_token.reveal())
-            if not session.username:
+            account = session.username
+            if not account:
                 raise ProtocolError("the sign-in service sent a session without a Docker ID")
             with self._parts.lock.held():
                 if cancelled.is_set():
                     raise SignInCancelled
-                return self._finish_web(hub_url, session.username, tokens)
+                session = self._keep_web(hub_url, account, tokens)
+                kept = True  # from here the record says signed in: a failure must not end it
+                report = self._reconciler.reconcile(hub_url, explicit=True)
         except BaseException:
             # Nothing kept: end the session the service just opened rather than leave it.
-            if tokens.refresh_token is not None:
+            if not kept and tokens.refresh_token is not None:
                 with contextlib.suppress(HubError):
                     service.revoke(tokens.refresh_token)
             raise
+        return SignInResult(hub_url, account, session, with_pat=False, report=report, sign_in="web")
 
-    def _finish_web(self, hub_url: str, account: str, tokens: OAuthTokens) -> SignInResult:
+    def _keep_web(self, hub_url: str, account: str, tokens: OAuthTokens) -> SessionToken:
+        """Keep the new web session and save the record that says so."""
         previous = self._previous(hub_url, account)
         if previous is not None and previous.credential == "pat":
             raise HubTokensError(
@@ -138,8 +144,7 @@ class SignIn:
             session_ended_at=None,
         )
         self._parts.records.save(record)
-        report = self._reconciler.reconcile(hub_url, explicit=True)
-        return SignInResult(hub_url, account, session, with_pat=False, report=report, sign_in="web")
+        return session
 
     # --- both ---------------------------------------------------------------------------
 
