@@ -197,6 +197,6 @@ def test_scan_help_names_its_exit_codes_and_the_history_option() -> None:
     )
     assert result.returncode == 0
     text = " ".join(result.stdout.split())
-    assert "exit codes: 0 nothing found, 1 found, 2 invalid input" in text
+    assert "exit codes: 0 nothing found, 1 found, 2 invalid input, 7 the scan failed" in text
     assert "--identify and --deactivate can also end with 3 to 6" in text
     assert ".git folders are skipped (--git reads the history)" in text

@@ -141,10 +141,10 @@ def test_a_foreign_hook_is_never_overwritten_and_force_keeps_it(repo: Repo) -> N
 
     refused = hubtokens(repo, "scan", "--install-hook", str(repo.path))
 
-    assert refused.returncode == 1
+    assert refused.returncode == 2
     assert "did not write" in refused.stderr and "--force" in refused.stderr
     assert hook.read_text() == FOREIGN_HOOK
-    assert hubtokens(repo, "scan", "--uninstall-hook").returncode == 1
+    assert hubtokens(repo, "scan", "--uninstall-hook").returncode == 2
     assert hook.read_text() == FOREIGN_HOOK
 
     forced = hubtokens(repo, "scan", "--install-hook", "--force")

@@ -20,6 +20,7 @@ class ExitCode:
     HUB_UNREACHABLE = 4
     KEYCHAIN = 5
     RATE_LIMITED = 6
+    SCAN_FAILED = 7  # `hubtokens scan` could not finish: 1 stays "found"
 
 
 class HubTokensError(Exception):
@@ -37,6 +38,12 @@ class UsageError(HubTokensError):
     """Invalid input."""
 
     exit_code = ExitCode.USAGE
+
+
+class ScanFailed(HubTokensError):
+    """The scan could not finish (git failed, for one): nothing can be said about leaks."""
+
+    exit_code = ExitCode.SCAN_FAILED
 
 
 class ConfigError(HubTokensError):

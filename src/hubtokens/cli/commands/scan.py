@@ -4,7 +4,8 @@ The command is three steps, each open to more options:
 - SOURCES say where findings come from (the paths, ``--home``; history and the index too);
 - then what is known about each secret may grow (``--identify``), as ``extra`` by fingerprint;
 - then the findings are printed: a table, ``--json`` or ``--sarif``.
-Exit codes: 0 nothing found, 1 found, 2 bad input.
+Exit codes: 0 nothing found, 1 found, 2 bad input, 7 the scan failed; 1 means found and
+nothing else, so a hook or CI can tell a leak from a failure.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 from hubtokens.cli import leak_git, leak_identify
 from hubtokens.cli.context import Context
 from hubtokens.cli.output import Output
-from hubtokens.core.errors import ExitCode, UsageError
+from hubtokens.core.errors import ExitCode, HubTokensError, ScanFailed, UsageError
 from hubtokens.core.scan import output as formats
 from hubtokens.core.scan.files import ScanStats, scan_paths
 from hubtokens.core.scan.findings import Finding
@@ -32,8 +33,9 @@ secret masked (its prefix and last 4 characters) and a fingerprint (the first 12
 its SHA-256), the same for the same secret everywhere. Links are followed only inside the
 paths; .git folders are skipped (--git reads the history).
 
-exit codes: 0 nothing found, 1 found, 2 invalid input; --identify and --deactivate can also
-end with 3 to 6, as listed in hubtokens --help
+exit codes: 0 nothing found, 1 found, 2 invalid input, 7 the scan failed (git failed, for
+one: nothing is known about leaks); --identify and --deactivate can also end with 3 to 6, as
+listed in hubtokens --help
 """
 
 
@@ -85,6 +87,20 @@ def add_parsers(
 
 
 def scan(args: argparse.Namespace, ctx: Context, out: Output) -> int:
+    """The exit code: 1 only for "found"; whatever else would end with 1 ends with 7."""
+    try:
+        return _scan(args, ctx, out)
+    except HubTokensError as exc:
+        if exc.exit_code != ExitCode.ERROR:
+            raise
+        raise ScanFailed(exc.message, hint=exc.hint) from exc
+    except Exception as exc:  # a bug: main would end with 1, which here means "found"
+        raise ScanFailed(
+            "the scan failed unexpectedly; run again with --debug for details"
+        ) from exc
+
+
+def _scan(args: argparse.Namespace, ctx: Context, out: Output) -> int:
     if args.sarif and out.as_json:
         raise UsageError("choose one of --json and --sarif")
     hook_exit = leak_git.check_or_run_hook_option(args, out)

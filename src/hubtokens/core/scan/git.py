@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
-from hubtokens.core.errors import HubTokensError, UsageError
+from hubtokens.core.errors import ScanFailed, UsageError
 from hubtokens.core.scan.files import ScanStats, scan_stream
 from hubtokens.core.scan.findings import Finding
 
@@ -63,11 +63,9 @@ def git_output(cwd: Path, *args: str) -> bytes:
             ["git", *args], cwd=cwd, env=_git_env(), capture_output=True, check=False
         )
     except FileNotFoundError:
-        raise HubTokensError(
-            "git is not installed", hint="install git to scan a repository"
-        ) from None
+        raise ScanFailed("git is not installed", hint="install git to scan a repository") from None
     if done.returncode != 0:
-        raise HubTokensError(f"git {args[0]} failed: {_last_line(done.stderr)}")
+        raise ScanFailed(f"git {args[0]} failed: {_last_line(done.stderr)}")
     return done.stdout
 
 
@@ -76,7 +74,7 @@ def _repository_top(repo: Path, *, need_work_tree: bool) -> Path:
         raise UsageError(f"{repo}: no such folder")
     try:
         answer = git_output(repo, "rev-parse", "--is-bare-repository", "--absolute-git-dir")
-    except HubTokensError as exc:
+    except ScanFailed as exc:
         if "not a git repository" not in exc.message:
             raise
         raise UsageError(
@@ -213,7 +211,7 @@ class _BlobScan:
                     listing.kill()
             if listing.wait() != 0 and not _is_set(self.cancelled):
                 errors.seek(0)
-                raise HubTokensError(f"git rev-list failed: {_last_line(errors.read())}")
+                raise ScanFailed(f"git rev-list failed: {_last_line(errors.read())}")
         return found
 
     def blobs(self, blobs: Sequence[tuple[str, str]]) -> dict[str, list[Finding]]:
@@ -255,7 +253,7 @@ class _BlobScan:
                     oid, findings = self._blob(process.stdout, header)
                     if findings is None:
                         errors.seek(0)
-                        raise HubTokensError(f"git cat-file failed: {_last_line(errors.read())}")
+                        raise ScanFailed(f"git cat-file failed: {_last_line(errors.read())}")
                     if findings:
                         found[oid] = findings
             finally:
@@ -330,7 +328,7 @@ def _git_fields(top: Path, command: Sequence[str]) -> Iterator[Iterator[bytes]]:
                 yield pending
             if process.wait() != 0:
                 errors.seek(0)
-                raise HubTokensError(f"git {command[0]} failed: {_last_line(errors.read())}")
+                raise ScanFailed(f"git {command[0]} failed: {_last_line(errors.read())}")
 
         try:
             yield fields(process.stdout)

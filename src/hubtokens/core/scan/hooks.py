@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from hubtokens.core.errors import HubTokensError, UsageError
+from hubtokens.core.errors import UsageError
 from hubtokens.core.fileio import EditedFrom, write_atomic
 from hubtokens.core.scan.git import git_output, repository_top
 
@@ -52,7 +52,8 @@ Commit blocked: the staged files above hold a Docker access token.
   To commit anyway (not recommended): git commit --no-verify
 EOF
 elif [ "$status" -ne 0 ]; then
-    echo "hubtokens pre-commit hook: the scan failed (exit $status); commit blocked." >&2
+    echo "hubtokens pre-commit hook: the scan failed (exit $status), so nothing is known" >&2
+    echo "about tokens in the staged files; the commit was not made." >&2
 fi
 exit "$status"
 """
@@ -78,7 +79,7 @@ def install_hook(repo: Path, *, force: bool = False) -> HookChange:
     backup = None
     if current is not None and not _is_ours(current):
         if not force:
-            raise HubTokensError(
+            raise UsageError(
                 f"{hook} is a pre-commit hook that Hub Tokens did not write; it was left as is",
                 hint="--force replaces it, keeping it as "
                 f"{hook.name}{BACKUP_SUFFIX} (--uninstall-hook puts it back)",
@@ -97,7 +98,7 @@ def uninstall_hook(repo: Path) -> HookChange:
     if current is None:
         return HookChange(hook, "absent")
     if not _is_ours(current):
-        raise HubTokensError(
+        raise UsageError(
             f"{hook} is a pre-commit hook that Hub Tokens did not write; it was left as is"
         )
     os.unlink(hook)
@@ -146,7 +147,7 @@ def _read(hook: Path) -> str | None:
 def _free_backup(hook: Path) -> Path:
     backup = hook.with_name(hook.name + BACKUP_SUFFIX)
     if os.path.lexists(backup):
-        raise HubTokensError(
+        raise UsageError(
             f"{backup} already exists (a hook kept by an earlier --force); nothing was changed",
             hint="move it away, then run this again",
         )
