@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from hubtokens.core.errors import HubTokensError
+from hubtokens.core.errors import ConfigError, HubTokensError
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
@@ -58,8 +58,7 @@ class KeeperLock:
         if not self._thread_lock.acquire(timeout=self.timeout):
             raise KeeperBusy()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = self._open()
             try:
                 deadline = time.monotonic() + self.timeout
                 while not _try_lock(fd):
@@ -74,3 +73,13 @@ class KeeperLock:
                 os.close(fd)
         finally:
             self._thread_lock.release()
+
+    def _open(self) -> int:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:  # an unwritable state folder, a read-only file system
+            raise ConfigError(
+                f"cannot open the keeper's lock file {self.path}: {exc.strerror}",
+                hint="Hub Tokens must be able to create and write that file (and its folder)",
+            ) from None
