@@ -849,9 +849,11 @@ def test_a_create_whose_answer_is_lost_leaves_an_orphan_that_is_cleaned_up(
     report = _recreate_losing_the_answer(keeper, local_hub, hub_clock)
 
     assert "could not create" in report.message
-    # What it says it will do is what it schedules.
-    assert "the next check, in 2 minutes, tries again" in report.message
-    assert report.next_check_at == hub_clock.now() + timedelta(minutes=2)
+    # The attempt counts: the keeper's own runs try again when the budget allows, not sooner.
+    assert f"tries again automatically from {exact(hub_clock.now() + timedelta(minutes=10))}" in (
+        report.message
+    )
+    assert report.next_check_at == hub_clock.now() + timedelta(minutes=2)  # for the clean-up
     assert report.created is None
     [orphan] = ours(local_hub)  # the hub made it; we never got its secret
     record = keeper.account(local_hub.url)
@@ -876,13 +878,15 @@ def test_an_orphan_is_deleted_even_while_the_budget_says_wait(
     hub_clock: HubClock,
     signed_in: SignInResult,
 ) -> None:
-    _recreate_losing_the_answer(keeper, local_hub, hub_clock)
+    failed = _recreate_losing_the_answer(keeper, local_hub, hub_clock)
     [orphan] = ours(local_hub)
 
     hub_clock.advance(60)
     report = keeper.reconcile(local_hub.url)
 
     assert report.action.verdict is Verdict.WAIT_FOR_BUDGET
+    assert report.action.until is not None  # the time the failed create's message gave
+    assert f"tries again automatically from {exact(report.action.until)}" in failed.message
     assert report.deleted == (orphan["uuid"],)
     assert ours(local_hub) == []
     record = keeper.account(local_hub.url)

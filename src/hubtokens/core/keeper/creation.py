@@ -31,12 +31,12 @@ from hubtokens.core.keeper.policy import (
     Action,
     Observation,
     Verdict,
+    creation_allowed_at,
     prune_attempts,
 )
 from hubtokens.core.keeper.recovery import CrashRecovery
 from hubtokens.core.keeper.reports import (
     CHECK_INTERVAL,
-    OFFLINE_RETRY,
     ReconcileReport,
     created_message,
     describe,
@@ -45,6 +45,7 @@ from hubtokens.core.keeper.reports import (
 )
 from hubtokens.core.secret import Secret
 from hubtokens.core.settings import AccountRecord, AutoTokenRecord, PendingCreate
+from hubtokens.core.timefmt import exact
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +155,7 @@ class Creation:
         if made.uuid is None:
             raise _Failed(
                 "Docker Hub generated a token but did not say which it is; the next check "
-                "removes it and tries again",
+                f"removes it, and {_tries_again(record, now)}",
                 Action(Verdict.OFFLINE),
                 record,
             )
@@ -282,8 +283,14 @@ def _failure(
         pause = Action(Verdict.PAUSE_SESSION)
         return _Failed(describe(pause), pause, record)
     if may_exist:
-        minutes = int(OFFLINE_RETRY.total_seconds() // 60)
-        message = f"{what} ({exc.message}); the next check, in {minutes} minutes, tries again"
+        message = f"{what} ({exc.message}); {_tries_again(record, now)}"
     else:
         message = f"{what} ({exc.message}); nothing created"
     return _Failed(message, Action(Verdict.OFFLINE), record)
+
+
+def _tries_again(record: AccountRecord, now: datetime) -> str:
+    """When the keeper's own runs may create again: this attempt is already counted, so not
+    at the next check but when the budget allows."""
+    allowed = creation_allowed_at(record.creation_attempts, now)
+    return f"Hub Tokens tries again automatically from {exact(allowed)}"
