@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from hubtokens.core.secret import Secret
@@ -56,6 +56,18 @@ def is_token(text: str) -> bool:
 def line_number(data: bytes | bytearray, offset: int) -> int:
     """The 1-based line of ``offset`` in ``data``."""
     return data.count(b"\n", 0, offset) + 1
+
+
+def with_lines(
+    data: bytes | bytearray, matches: Iterable[TokenMatch], lines_before: int = 0
+) -> Iterator[tuple[int, TokenMatch]]:
+    """Each match (in order) with its 1-based line, ``lines_before`` newlines ahead of ``data``:
+    the newlines are counted from one match to the next, not again from the start for each."""
+    line, counted = lines_before + 1, 0
+    for match in matches:
+        line += data.count(b"\n", counted, match.start)
+        counted = match.start
+        yield line, match
 
 
 def mask(secret: str) -> str:

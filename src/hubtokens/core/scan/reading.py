@@ -19,8 +19,8 @@ from hubtokens.core.scan.findings import Finding
 from hubtokens.core.scan.patterns import (
     MAX_TOKEN_LENGTH,
     find_tokens,
-    line_number,
     might_hold_token,
+    with_lines,
 )
 
 CHUNK_SIZE = 8 * 1024 * 1024
@@ -121,8 +121,8 @@ def _whole(work: bytearray, size: int, display: str) -> list[Finding]:
         return []  # most files: one pass of the pattern, nothing copied
     data = bytes(work[:size])
     findings = [
-        Finding(display, line_number(data, m.start), None, m.kind, m.secret, offset=m.start)
-        for m in find_tokens(data)
+        Finding(display, line, None, m.kind, m.secret, offset=m.start)
+        for line, m in with_lines(data, find_tokens(data))
     ]
     if auth_file:
         findings.extend(docker_auth_findings(data, display))
@@ -150,11 +150,13 @@ def _streamed(
         # Tokens starting at ``limit`` or later may go on in the next chunk: they are looked
         # at with it, after the byte before them and the overlap are carried to the front.
         limit = filled if last else filled - OVERLAP
-        for match in find_tokens(work, filled):
-            if skip_head <= match.start < limit:
-                line = lines_before + line_number(work, match.start) if count_lines else None
-                at = offset + match.start
-                findings.append(Finding(display, line, None, match.kind, match.secret, offset=at))
+        kept = (m for m in find_tokens(work, filled) if skip_head <= m.start < limit)
+        numbered = (
+            with_lines(work, kept, lines_before) if count_lines else ((None, m) for m in kept)
+        )
+        for line, match in numbered:
+            at = offset + match.start
+            findings.append(Finding(display, line, None, match.kind, match.secret, offset=at))
         if last:
             return size, findings
         keep_from = limit - 1
