@@ -323,3 +323,32 @@ def test_a_failure_after_the_session_is_kept_does_not_end_it(
     assert report.observation is not Observation.SESSION_ENDED
     assert report.created is not None
     assert [t["uuid"] for t in _auto_tokens(web_hub)] == [report.created.uuid]
+
+
+@pytest.mark.parametrize(
+    ("fault", "verdict", "says"),
+    [
+        (Fault("malformed", path="/oauth/token"), Verdict.OFFLINE, "could not renew"),
+        (Fault("rate_limit", path="/oauth/token", value=600), Verdict.BACK_OFF, "rate limiting"),
+    ],
+)
+def test_a_renewal_the_sign_in_service_garbles_or_limits_says_so_and_ends_nothing(
+    keeper: Keeper,
+    web_hub: LocalHub,
+    hub_clock: HubClock,
+    fault: Fault,
+    verdict: Verdict,
+    says: str,
+) -> None:
+    hub_clock.advance(ACCESS_MINUTES * 60)  # the next request needs a renewal
+    web_hub.set_faults(fault)
+
+    report = keeper.reconcile(web_hub.url)
+
+    assert report.action.verdict is verdict
+    assert says in report.message and "the sign-in service" in report.message
+    assert "expired" not in report.message and "cannot reach the hub" not in report.message
+    assert not keeper.status(web_hub.url).session_ended
+    web_hub.clear_faults()
+    hub_clock.advance(601)
+    assert keeper.reconcile(web_hub.url).action.verdict is Verdict.HEALTHY

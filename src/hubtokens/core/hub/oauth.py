@@ -9,6 +9,7 @@ line or repr carries a code or token.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -31,7 +32,7 @@ from hubtokens.core.errors import (
     UsageError,
     WebSessionEnded,
 )
-from hubtokens.core.hub.errormap import decode_json, error_body, safe_text
+from hubtokens.core.hub.errormap import error_body, safe_text
 from hubtokens.core.hub.http import DEFAULT_TIMEOUT, build_session, describe_failure
 from hubtokens.core.hub.models import decode_jwt_claims, expect_object, from_unix_time
 from hubtokens.core.hub.ratelimit import parse_retry_at
@@ -187,7 +188,7 @@ class SignInService:
         response = self._post("/oauth/device/code", form)
         if response.status_code != 200:
             raise self._failure(response, error_body(response.content))
-        return self._authorization(decode_json(response.content, response.status_code))
+        return self._authorization(_json(response))
 
     def wait(
         self,
@@ -246,7 +247,7 @@ class SignInService:
         }
         response = self._post("/oauth/token", form)
         if response.status_code == 200:
-            return self._tokens(decode_json(response.content, response.status_code))
+            return self._tokens(_json(response))
         body = error_body(response.content)
         # Auth0 answers these with 403, RFC 8628 with 400: go by the error, not the status
         code = body.get("error")
@@ -276,7 +277,7 @@ class SignInService:
         }
         response = self._post("/oauth/token", form)
         if response.status_code == 200:
-            return self._tokens(decode_json(response.content, response.status_code))
+            return self._tokens(_json(response))
         body = error_body(response.content)
         if body.get("error") == "invalid_grant":
             raise WebSessionEnded(
@@ -404,6 +405,18 @@ class SignInService:
 
 class _SlowDown(Exception):
     """The service asked for a longer interval (RFC 8628 ``slow_down``)."""
+
+
+def _json(response: requests.Response) -> object:
+    """The service's answer as JSON; garbage is named as the sign-in service's, not the hub's."""
+    try:
+        return json.loads(response.content)
+    except (ValueError, RecursionError):
+        status = response.status_code
+        raise ProtocolError(
+            f"the sign-in service sent an answer that is not valid JSON (HTTP {status})",
+            status=status,
+        ) from None
 
 
 def _text(body: Mapping[str, Any], field: str) -> str:

@@ -12,7 +12,6 @@ from hubtokens.core.errors import (
     HubError,
     NotFound,
     PermissionDenied,
-    ProtocolError,
     RateLimited,
     SessionExpired,
     VaultError,
@@ -50,6 +49,7 @@ class Observed:
     observation: Observation
     token: AccessToken | None = None
     retry_at: datetime | None = None
+    message: str | None = None  # what to say instead of the verdict's usual words
 
 
 class Reconciler:
@@ -76,7 +76,7 @@ class Reconciler:
 
         try:
             has_secret = self._parts.vault.get_auto_token(hub_url, record.account) is not None
-            session, session_problem = self._session(record)
+            session, session_problem = self._session(record, now)
         except VaultError as exc:
             action = Action(Verdict.KEYCHAIN_UNAVAILABLE)
             report = ReconcileReport(
@@ -88,7 +88,7 @@ class Reconciler:
                 next_check_at=next_check(action, now),
             )
             return self._parts.records.save_report(record, report)
-        if session_problem is Observation.SESSION_ENDED:
+        if session_problem is not None and session_problem.observation is Observation.SESSION_ENDED:
             record = replace(record, session_ended_at=record.session_ended_at or now)
         secret_state = SecretState.PRESENT if has_secret else SecretState.MISSING
         adoption = Adoption(record)
@@ -101,11 +101,7 @@ class Reconciler:
         ):
             adoption = self._recovery.adopt_interrupted_create(record, session, now)
         record = adoption.record
-        seen = (
-            Observed(session_problem)
-            if session_problem is not None
-            else self._observe(record, session, now)
-        )
+        seen = session_problem or self._observe(record, session, now)
         observation = seen.observation
         if seen.retry_at is not None:
             record = replace(record, not_before=seen.retry_at)
@@ -138,7 +134,7 @@ class Reconciler:
         if action.verdict is Verdict.CREATE:
             assert session is not None and action.reason is not None
             return self._creation.create(record, session, action, observation, now)
-        message = self._message(record, action, observation)
+        message = seen.message or self._message(record, action, observation)
         created = None
         if adoption.token is not None and action.verdict is Verdict.HEALTHY:
             # The interrupted run's creation, finished now: told as that run would have told it.
@@ -157,18 +153,24 @@ class Reconciler:
         )
         return self._parts.records.save_report(record, report)
 
-    def _session(self, record: AccountRecord) -> tuple[SessionToken | None, Observation | None]:
-        """The management session, or the observation that says why there is none. A keychain
-        failure propagates (VaultError): nothing is checked then."""
+    def _session(
+        self, record: AccountRecord, now: datetime
+    ) -> tuple[SessionToken | None, Observed | None]:
+        """The management session, or what was observed instead. A keychain failure
+        propagates (VaultError): nothing is checked then."""
         try:
             return self._sessions.current(record), None
         except WebSessionEnded:
-            return None, Observation.SESSION_ENDED
-        except (SessionExpired, ProtocolError):
-            return None, Observation.SESSION_EXPIRED
+            return None, Observed(Observation.SESSION_ENDED)
+        except SessionExpired:
+            return None, Observed(Observation.SESSION_EXPIRED)
         except HubError as exc:  # the sign-in service: a renewal that failed ends nothing
             logger.info("could not renew the web session: %s", exc.message)
-            return None, Observation.UNREACHABLE
+            message = f"could not renew the web session: {exc.message}; nothing changed"
+            if isinstance(exc, RateLimited):
+                until = exc.retry_at or now + DEFAULT_BACKOFF
+                return None, Observed(Observation.RATE_LIMITED, retry_at=until, message=message)
+            return None, Observed(Observation.UNREACHABLE, message=message)
 
     def _observe(
         self, record: AccountRecord, session: SessionToken | None, now: datetime

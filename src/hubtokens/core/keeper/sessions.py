@@ -18,6 +18,7 @@ from dataclasses import replace
 from hubtokens.core.errors import (
     HubTokensError,
     PermissionDenied,
+    ProtocolError,
     SessionExpired,
     WebSessionEnded,
 )
@@ -59,7 +60,13 @@ class ManagementSessions:
         jwt = vault.get_session(record.hub_url, record.account)
         if jwt is None:
             raise SessionExpired(hint="run: hubtokens signin")
-        session = SessionToken.from_jwt(jwt.reveal())
+        try:
+            session = SessionToken.from_jwt(jwt.reveal())
+        except ProtocolError:  # a stored session that cannot be read manages nothing
+            raise SessionExpired(
+                "the stored sign-in session cannot be read: sign in again to manage tokens",
+                hint="run: hubtokens signin",
+            ) from None
         if session.is_expired(self._parts.clock()):
             raise SessionExpired(hint="run: hubtokens signin (the docker CLI keeps its token)")
         return session
