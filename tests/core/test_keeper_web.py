@@ -7,19 +7,21 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from hubtokens.core.errors import SignInCancelled
+from hubtokens.core.errors import HubTokensError, SignInCancelled
 from hubtokens.core.hub.client import HubClient
 from hubtokens.core.hub.models import SessionToken
 from hubtokens.core.hub.oauth import DOCKER_CLIENT_ID
 from hubtokens.core.keeper import AUTO_TOKEN_LIMIT, DISPLACE_COMMAND, Keeper, SignInResult
 from hubtokens.core.keeper.policy import CreateReason, Observation, Verdict
-from hubtokens.core.keeper.reports import SESSION_ENDED_TOKEN_GONE_MESSAGE
+from hubtokens.core.keeper.reports import SESSION_ENDED_MESSAGE, SESSION_ENDED_TOKEN_GONE_MESSAGE
 from hubtokens.core.secret import Secret
+from hubtokens.core.settings import SettingsStore
 from hubtokens.core.vault import Vault, vault_key
 from hubtokens.localhub import HubConfig, LocalHub
 from hubtokens.localhub.faults import Fault
@@ -352,3 +354,40 @@ def test_a_renewal_the_sign_in_service_garbles_or_limits_says_so_and_ends_nothin
     web_hub.clear_faults()
     hub_clock.advance(601)
     assert keeper.reconcile(web_hub.url).action.verdict is Verdict.HEALTHY
+
+
+def test_a_pat_sign_in_over_a_web_sign_in_is_refused_in_true_words(
+    keeper: Keeper, web_hub: LocalHub, keyring: SwitchableKeyring
+) -> None:
+    _, pat = web_hub.create_token(USER, "my laptop", scopes=("repo:write",))
+    before = dict(keyring.items)
+
+    with pytest.raises(HubTokensError) as refused:
+        keeper.sign_in(web_hub.url, USER, Secret(pat))
+
+    assert (
+        refused.value.message == "this device already holds an auto token from an earlier sign-in"
+    )
+    assert "password" not in refused.value.message  # it was a web sign-in
+    assert keyring.items == before
+
+
+def test_an_ended_session_without_a_saved_message_is_shown_as_ended(
+    keeper: Keeper,
+    web_hub: LocalHub,
+    keyring: SwitchableKeyring,
+    hub_clock: HubClock,
+) -> None:
+    refresh_token = keychain_item(keyring, "refresh-token", web_hub.url)
+    assert refresh_token is not None
+    signin.revoke(web_hub.url, refresh_token, DOCKER_CLIENT_ID)
+    hub_clock.advance(ACCESS_MINUTES * 60)
+    keeper.reconcile(web_hub.url)
+    record = keeper.account(web_hub.url)
+    assert record is not None and record.session_ended_at is not None
+    # A record whose last check said nothing (written by an older version, say).
+    SettingsStore(keeper.settings_path).update(
+        lambda settings: settings.with_account(replace(record, last_message=None))
+    )
+
+    assert keeper.status(web_hub.url).management == SESSION_ENDED_MESSAGE

@@ -60,7 +60,7 @@ class SignIn:
             if pat is not None and previous is not None and previous.auto_token is not None:
                 # The PAT would replace the auto token's secret and leave that token orphaned.
                 raise HubTokensError(
-                    "this device already holds an auto token from a password sign-in",
+                    "this device already holds an auto token from an earlier sign-in",
                     hint="sign out first (hubtokens signout), then sign in with the access token",
                 )
             if previous is not None and previous.sign_in == "web":

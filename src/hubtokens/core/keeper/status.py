@@ -10,6 +10,7 @@ from hubtokens.core.keeper.policy import CreateReason, Verdict, creation_allowed
 from hubtokens.core.keeper.reconcile import noted_deleted
 from hubtokens.core.keeper.reports import (
     CHECK_INTERVAL,
+    SESSION_ENDED_MESSAGE,
     SESSION_EXPIRED_MESSAGE,
     AccountStatus,
     Recreation,
@@ -53,7 +54,7 @@ class Status:
         what is stored: a web session renews itself, so it has no end to show."""
         if record.sign_in == "web" and record.credential == "auto-token":
             if record.session_ended_at is not None:
-                return record.last_message or SESSION_EXPIRED_MESSAGE, None
+                return record.last_message or SESSION_ENDED_MESSAGE, None
             if self._parts.vault.get_refresh_token(record.hub_url, record.account) is None:
                 return SessionExpired(hint="run: hubtokens signin").message, None
             return None, None
