@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -24,12 +25,14 @@ from hubtokens.core.vault import Vault
 from hubtokens.gui.app import token_window_factory
 from hubtokens.gui.clipboard import ClipboardGuard
 from hubtokens.gui.controllers.docker import DockerSetup
+from hubtokens.gui.messages import describe_error
 from hubtokens.gui.shell import HubTokensApp
 from hubtokens.gui.tasks import TaskRunner
 from hubtokens.gui.views.leak_check_dialog import LeakCheckDialog
 from hubtokens.gui.views.new_token_dialog import NewTokenDialog
 from hubtokens.gui.views.token_window import TokenWindow
 from hubtokens.localhub import LocalHub
+from hubtokens.localhub.faults import Fault
 from tests.gui.app_support import AppFactory, started
 from tests.gui.test_dialog_lifetime import on_screen
 from tests.gui.token_support import ScriptedPrompts, StallProbe
@@ -43,6 +46,10 @@ CANCEL_LIMIT_S = 1.0
 STALL_LIMIT_S = 0.5
 BIG_FILES = 3_000
 BIG_FILE_SIZE = 1 << 20  # sparse: 3 GB to read, nothing on disk
+# The local Hub's Retry-After while identifying: under the identifier's longest wait (30 s),
+# so it waits it out, and far above how long a closed dialog's identifying may take to stop.
+RETRY_AFTER_S = 25
+STOP_LIMIT_MS = 10_000
 
 
 @pytest.fixture
@@ -101,6 +108,14 @@ def tree(tmp_path: Path) -> Path:
 def open_dialog(app: HubTokensApp) -> LeakCheckDialog:
     app.actions.check_leaks.trigger()
     (dialog,) = on_screen(LeakCheckDialog)
+    return dialog
+
+
+def open_on_a_clean_tree(app: HubTokensApp, tree: Path) -> LeakCheckDialog:
+    """The dialog with ``tree`` to check, which holds one file and no token."""
+    (tree / "notes.txt").write_text("nothing here\n")
+    dialog = open_dialog(app)
+    dialog.add_folder(tree)
     return dialog
 
 
@@ -311,7 +326,40 @@ def test_deactivate_switches_the_token_off_on_the_hub_after_asking(
     row = cells(dialog)[row_of(dialog, ".env")]
     assert row[3] == "your token 'CI read' · deactivated now" and row[4] == "no (deactivated)"
     assert not dialog.deactivate_button.isEnabled()  # already done
-    assert "Deactivated “CI read”" in dialog.message.text()
+    assert dialog.message.text() == (
+        "Deactivated “CI read” on the Hub. Replace… makes a token in its place."
+    )
+
+
+def test_deactivating_this_device_s_auto_token_says_how_to_get_it_back_not_replace(
+    qtbot: QtBot,
+    app: HubTokensApp,
+    local_hub: LocalHub,
+    tree: Path,
+    memory_vault: Vault,
+    hub_url: str,
+    task_runner: TaskRunner,
+) -> None:
+    auto = memory_vault.get_auto_token(hub_url, "alice")
+    assert auto is not None
+    (tree / "device.txt").write_text(f"{auto.reveal()}\n")
+    dialog = open_dialog(app)
+    dialog.add_folder(tree)
+    check(qtbot, dialog)
+    identify(qtbot, dialog)
+    select(dialog, 0)
+    assert not dialog.replace_button.isEnabled()
+    (auto_token,) = local_hub.tokens("alice")
+    with qtbot.waitSignal(dialog.controller.deactivated, timeout=WAIT_MS):
+        dialog.deactivate_button.click()
+
+    note = dialog.message.text()
+    assert "Replace…" not in note  # it is off for this token
+    assert f"Deactivated “{auto_token['token_label']}” on the Hub. It is this device's auto" in note
+    assert "Hub Tokens does not replace a deactivated auto token" in note
+    assert "delete it there and Hub Tokens makes a new one" in note
+    qtbot.waitUntil(lambda: not task_runner.busy, timeout=WAIT_MS)  # the sync it asked for
+    assert [t["uuid"] for t in local_hub.tokens("alice")] == [auto_token["uuid"]]  # not replaced
 
 
 def test_replace_opens_the_manager_s_replace_dialog_for_that_token(
@@ -361,7 +409,8 @@ def test_cancel_wakes_the_scan_at_once(
     dialog.check_button.click()
     assert dialog.cancel_button.isVisible() and not dialog.check_button.isVisible()
     qtbot.waitUntil(lambda: bool(counts), timeout=WAIT_MS)
-    assert "files (" in dialog.status.text()
+    assert dialog.status.text().startswith("Checking… ")
+    assert dialog.status.text().endswith(") so far")
 
     with qtbot.waitSignal(dialog.controller.scan_finished, timeout=WAIT_MS) as ended:
         cancelled_at = time.perf_counter()
@@ -409,3 +458,63 @@ def test_closing_the_dialog_cancels_its_scan(
     assert time.perf_counter() - closed_at < CANCEL_LIMIT_S * 2
     QApplication.processEvents()
     assert not on_screen(LeakCheckDialog)
+
+
+def test_closing_the_dialog_stops_identifying_at_once(
+    qtbot: QtBot, app: HubTokensApp, local_hub: LocalHub, tree: Path, task_runner: TaskRunner
+) -> None:
+    """Each sign-in with a token found counts as a use of it: after Close, not one more, and a
+    rate limit's wait ends at once rather than holding a worker (and quitting) for it."""
+    for n in range(3):
+        _uuid, secret = local_hub.create_token("alice", f"CI {n}", ["repo:read"])
+        (tree / f"{n}.env").write_text(f"TOKEN={secret}\n")
+    dialog = open_dialog(app)
+    dialog.add_folder(tree)
+    check(qtbot, dialog)
+    local_hub.set_faults(Fault("rate_limit", path="/v2/auth/token", value=RETRY_AFTER_S))
+
+    def sign_ins() -> int:
+        return sum(1 for _method, path, _ in local_hub.request_log if path == "/v2/auth/token")
+
+    dialog.identify_button.click()
+    qtbot.waitUntil(lambda: sign_ins() == 1, timeout=WAIT_MS)  # rate limited: it waits
+    assert dialog.controller.busy
+    dialog.close_button.click()
+    del dialog
+    qtbot.waitUntil(lambda: not task_runner.busy, timeout=STOP_LIMIT_MS)
+    assert sign_ins() == 1  # the other two secrets were never sent
+
+
+def test_a_check_that_fails_says_so_in_its_status_and_shows_why(
+    qtbot: QtBot, app: HubTokensApp, tree: Path
+) -> None:
+    dialog = open_on_a_clean_tree(app, tree)
+    dialog.add_folder(tree / "bad\0name")  # no file system takes it: the scanner raises
+    check(qtbot, dialog)
+    assert dialog.status.text() == "The check did not finish: nothing is listed from it."
+    assert dialog.message.isVisibleTo(dialog)
+    assert dialog.message.text() == describe_error(ValueError("embedded null byte"))
+    assert dialog.check_button.isEnabled() and not dialog.progress.isVisibleTo(dialog)
+
+
+def test_a_cancelled_scan_s_late_count_never_shows_during_the_next_one(
+    qtbot: QtBot, app: HubTokensApp, tree: Path
+) -> None:
+    dialog = open_on_a_clean_tree(app, tree)
+    with qtbot.waitSignal(dialog.controller.scan_finished, timeout=WAIT_MS):
+        dialog.check_button.click()
+        old_relay = dialog.controller._relay  # the cancelled scan's worker reports through it
+        dialog.cancel_button.click()
+    counts: list[int] = []
+    dialog.controller.scan_progress.connect(lambda files, _size: counts.append(files))
+    stale = 999_999
+
+    with qtbot.waitSignal(dialog.controller.scan_finished, timeout=WAIT_MS):
+        dialog.check_button.click()
+        # The old worker's last report, queued from its thread while the new scan runs.
+        late = threading.Thread(target=old_relay.report, args=(stale, 1))
+        late.start()
+        late.join()
+
+    assert counts == [1]  # the new scan's own count only
+    assert dialog.status.text().startswith("No Docker token found in 1 file (")

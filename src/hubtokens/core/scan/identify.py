@@ -10,6 +10,7 @@ token on the Hub: its "last used" becomes now.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -94,8 +95,9 @@ class Identifier:
         management_session: Callable[[], SessionToken],
         clock: Callable[[], datetime],
         device_token: str | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], object] = time.sleep,  # cancelled.wait: a wait ends on cancel
         max_wait: timedelta = MAX_WAIT,
+        cancelled: threading.Event | None = None,  # once set, no further secret is sent
     ) -> None:
         # A secret goes only to the configured hub, and only over TLS or loopback:
         # normalize_hub_url refuses plain http to any other host.
@@ -108,6 +110,7 @@ class Identifier:
         self._device_token = device_token
         self._sleep = sleep
         self._max_wait = max_wait
+        self._cancelled = cancelled
 
     def identify(self, findings: Iterable[Finding]) -> Identification:
         """Each distinct secret asked about once; nothing is sent when none can be asked."""
@@ -183,6 +186,8 @@ class Identifier:
         Retry-After is waited out, a long one (or none at all) stops the run."""
         limits = 0
         while True:
+            if self._cancelled is not None and self._cancelled.is_set():
+                raise _Stop("the check was cancelled")
             try:
                 return self._hub.auth_token(identifier, secret)
             except AuthenticationFailed:

@@ -1,7 +1,8 @@
 """``LeakCheckController``: the leak check dialog's link to the scanner and the Hub.
 
 One scan at a time, on the task pool, woken at once by Cancel (its ``cancelled`` Event);
-identifying and deactivating are tasks too. The results are kept here, by fingerprint, so the
+identifying and deactivating are tasks too, and identifying stops as soon as the dialog closes
+(each secret it sends counts as a use of that token on the Hub). The results are kept here, by fingerprint, so the
 dialog only shows them.
 """
 
@@ -15,7 +16,8 @@ from hubtokens.core.hub.models import AccessToken
 from hubtokens.core.scan.findings import Finding
 from hubtokens.core.scan.identify import Identity
 from hubtokens.gui.controllers import leak_tasks
-from hubtokens.gui.controllers.leak_tasks import Identified, LeakAccess, ScanOutcome, ScanRequest
+from hubtokens.gui.controllers.leak_tasks import Identified, ScanOutcome, ScanRequest
+from hubtokens.gui.controllers.token_tasks import HubAccess
 from hubtokens.gui.messages import describe_error
 from hubtokens.gui.tasks import TaskHandle, TaskRunner
 
@@ -36,7 +38,7 @@ class LeakCheckController(QObject):
     scan_progress = Signal(int, object)  # files, bytes
     scan_finished = Signal(object)  # ScanOutcome, or None when cancelled or failed
     identified = Signal()  # identities are in
-    deactivated = Signal(object)  # tuple[AccessToken, ...]
+    deactivated = Signal()
     own_token_changed = Signal()  # this device's auto token was deactivated
     busy_changed = Signal(bool)
     error = Signal(str)
@@ -45,7 +47,7 @@ class LeakCheckController(QObject):
     def __init__(
         self,
         runner: TaskRunner,
-        access: LeakAccess | None,  # None: not signed in, nothing to identify against
+        access: HubAccess | None,  # None: not signed in, nothing to identify against
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -56,7 +58,9 @@ class LeakCheckController(QObject):
         self.deactivated_uuids: set[str] = set()
         self.device_token: str | None = None
         self._scan: TaskHandle | None = None
+        self._relay: _ProgressRelay | None = None  # the current scan's
         self._task: TaskHandle | None = None  # identifying or deactivating
+        self._identifying: TaskHandle | None = None  # the task, when identifying
 
     @property
     def can_identify(self) -> bool:
@@ -78,6 +82,7 @@ class LeakCheckController(QObject):
         self.deactivated_uuids.clear()
         relay = _ProgressRelay()
         relay.counted.connect(self._on_counted)
+        self._relay = relay
         handle = self._runner.submit_cancellable(
             "leak scan", leak_tasks.scan, request, on_progress=relay.report
         )
@@ -96,10 +101,10 @@ class LeakCheckController(QObject):
             self._scan.cancel()
 
     def _on_counted(self, counts: tuple[int, int]) -> None:
-        if self._scan is not None and not self._scan.cancelled:
+        # A cancelled scan's worker may still report after a newer scan started: only the
+        # current scan's relay counts.
+        if self.sender() is self._relay and self._scan is not None and not self._scan.cancelled:
             self.scan_progress.emit(*counts)
-
-    # A cancelled scan may still report after a newer one started: only the current counts.
 
     def _on_scan_succeeded(self, outcome: ScanOutcome) -> None:
         if self.sender() is self._scan:
@@ -120,9 +125,19 @@ class LeakCheckController(QObject):
     def identify(self) -> TaskHandle | None:
         if self._access is None or not self.findings or self.busy:
             return None
-        handle = self._start_task("identify secrets", leak_tasks.identify, list(self.findings))
+        handle = self._runner.submit_cancellable(
+            "identify secrets", leak_tasks.identify, self._access, list(self.findings)
+        )
+        self._identifying = handle
+        self._track(handle)
         handle.succeeded.connect(self._on_identified)
         return handle
+
+    def cancel_identifying(self) -> None:
+        """No further secret is sent, a rate limit's wait ends at once; nothing is shown.
+        (A deactivation, asked for and confirmed, is not cancelled.)"""
+        if self._identifying is not None:
+            self._identifying.cancel()
 
     def _on_identified(self, identified: Identified) -> None:
         self.identities = dict(identified.result.identities)
@@ -153,32 +168,52 @@ class LeakCheckController(QObject):
     def deactivate(self, identities: Sequence[Identity]) -> TaskHandle | None:
         if self._access is None or not identities or self.busy:
             return None
-        handle = self._start_task("deactivate leaked tokens", leak_tasks.deactivate, identities)
+        handle = self._runner.submit(
+            "deactivate leaked tokens", leak_tasks.deactivate, self._access, identities
+        )
+        self._track(handle)
         handle.succeeded.connect(self._on_deactivated)
         return handle
 
     def _on_deactivated(self, tokens: tuple[AccessToken, ...]) -> None:
         self.deactivated_uuids.update(token.uuid for token in tokens)
-        names = ", ".join(f"“{token.label}”" for token in tokens)
-        self.note.emit(f"Deactivated {names} on the Hub. Replace… makes a token in its place.")
-        self.deactivated.emit(tokens)
+        self.note.emit(deactivated_note(tokens, self.device_token))
+        self.deactivated.emit()
         if any(token.uuid == self.device_token for token in tokens):
             self.own_token_changed.emit()
 
     # --- plumbing -------------------------------------------------------------------------
 
-    def _start_task(self, name: str, fn: object, *args: object) -> TaskHandle:
-        assert self._access is not None and callable(fn)
-        handle = self._runner.submit(name, fn, self._access, *args)
+    def _track(self, handle: TaskHandle) -> None:
         self._task = handle
         handle.failed.connect(self._on_failed)
         handle.finished.connect(self._on_task_finished)
         self.busy_changed.emit(True)
-        return handle
 
     def _on_task_finished(self) -> None:
-        self._task = None
+        self._task = self._identifying = None
         self.busy_changed.emit(self.busy)
 
     def _on_failed(self, exc: Exception) -> None:
         self.error.emit(describe_error(exc))
+
+
+def deactivated_note(tokens: Sequence[AccessToken], device_token: str | None) -> str:
+    """What deactivating did, and how each token gets a working successor: Replace… for the
+    account's others; this device's auto token is not replaced by Hub Tokens while it is
+    deactivated (Replace… is off for it), only once it is deleted."""
+    others = [t for t in tokens if t.uuid != device_token]
+    own = [t for t in tokens if t.uuid == device_token]
+    sentences = []
+    if others:
+        names = ", ".join(f"“{t.label}”" for t in others)
+        each = "its place" if len(others) == 1 else "place of each"
+        sentences.append(f"Deactivated {names} on the Hub. Replace… makes a token in {each}.")
+    for token in own:
+        sentences.append(
+            f"Deactivated “{token.label}” on the Hub. It is this device's auto token: docker "
+            "here cannot use it until it is activated again (Manage access tokens…). Hub Tokens "
+            "does not replace a deactivated auto token; delete it there and Hub Tokens makes a "
+            "new one."
+        )
+    return " ".join(sentences)

@@ -6,18 +6,17 @@ signed-in Hub, and deactivating the account's live ones. Results are immutable.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
-from hubtokens.core.errors import NotSignedIn
 from hubtokens.core.hub.models import AccessToken
-from hubtokens.core.keeper import Keeper
 from hubtokens.core.scan.files import ScanStats, scan_paths
 from hubtokens.core.scan.findings import Finding
 from hubtokens.core.scan.home import scan_home
-from hubtokens.core.scan.identify import Identification, Identifier, Identity, TokenHub
+from hubtokens.core.scan.identify import Identification, Identifier, Identity
+from hubtokens.gui.controllers.token_tasks import HubAccess
 
 Progress = Callable[[int, int], None]  # files, bytes scanned so far
 
@@ -61,32 +60,28 @@ def scan(request: ScanRequest, *, cancelled: threading.Event, on_progress: Progr
     return ScanOutcome(tuple(findings), stats.files, stats.bytes, len(stats.skipped))
 
 
-@dataclass(frozen=True, slots=True)
-class LeakAccess:
-    """What identifying and deactivating need (all safe to use from any thread)."""
+# The manager's access serves the leak check alike; the app's shell builds it by this name.
+LeakAccess = HubAccess
 
-    keeper: Keeper
-    client_for: Callable[[str], TokenHub]
-    hub_url: str
-    clock: Callable[[], datetime]
 
-    def identifier(self) -> tuple[Identifier, str | None]:
-        """The identifier for the signed-in account, and this device's auto token's uuid."""
-        record = self.keeper.account(self.hub_url)
-        if record is None:
-            raise NotSignedIn(
-                f"identifying asks the hub you are signed in to: not signed in to {self.hub_url}"
-            )
-        device = None if record.auto_token is None else record.auto_token.uuid
-        identifier = Identifier(
-            self.client_for(self.hub_url),
-            hub_url=self.hub_url,
-            account=record.account,
-            management_session=lambda: self.keeper.management_session(self.hub_url),
-            clock=self.clock,
-            device_token=device,
-        )
-        return identifier, device
+def _identifier(
+    access: HubAccess, cancelled: threading.Event | None = None
+) -> tuple[Identifier, str | None]:
+    """The identifier for the signed-in account, and this device's auto token's uuid."""
+    record = access.account()
+    device = None if record.auto_token is None else record.auto_token.uuid
+    identifier = Identifier(
+        access.client_for(access.hub_url),
+        hub_url=access.hub_url,
+        account=record.account,
+        management_session=lambda: access.keeper.management_session(access.hub_url),
+        clock=access.clock,
+        device_token=device,
+        # Cancel (closing the dialog) wakes a rate limit's wait, and no further secret is sent.
+        sleep=cancelled.wait if cancelled is not None else time.sleep,
+        cancelled=cancelled,
+    )
+    return identifier, device
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,12 +90,15 @@ class Identified:
     device_token: str | None  # this device's auto token's uuid, to name it when deactivating
 
 
-def identify(access: LeakAccess, findings: Sequence[Finding]) -> Identified:
-    identifier, device = access.identifier()
+def identify(
+    access: HubAccess, findings: Sequence[Finding], *, cancelled: threading.Event
+) -> Identified:
+    """Each secret's identity; stops signing in with them once ``cancelled``."""
+    identifier, device = _identifier(access, cancelled)
     return Identified(identifier.identify(findings), device)
 
 
-def deactivate(access: LeakAccess, identities: Iterable[Identity]) -> tuple[AccessToken, ...]:
+def deactivate(access: HubAccess, identities: Iterable[Identity]) -> tuple[AccessToken, ...]:
     """Deactivate the account's live tokens among ``identities``; the tokens as they are now."""
-    identifier, _device = access.identifier()
+    identifier, _device = _identifier(access)
     return tuple(identifier.deactivate(identities))

@@ -119,7 +119,9 @@ class LeakCheckDialog(QDialog):
         self.replace_button = _button(
             "Replace…", "Create a token with the same description and access, in the manager"
         )
-        self.close_button = _button("Close", "Close this window (a check running is cancelled)")
+        self.close_button = _button(
+            "Close", "Close this window (a check or identification running is cancelled)"
+        )
         self.cancel_button = _button("Cancel", "Stop the check now")
         self.cancel_button.hide()
         self.check_button = _button("Check", "Check the folders for Docker tokens")
@@ -199,23 +201,22 @@ class LeakCheckDialog(QDialog):
         self._update()
 
     def _on_scan_progress(self, files: int, size: int) -> None:
-        self.status.setText(f"Checking… {files:,} files ({size_words(size)}) so far")
+        self.status.setText(f"Checking… {_files(files, size)} so far")
 
     def _on_scan_finished(self, outcome: ScanOutcome | None) -> None:
         self.progress.hide()
-        if outcome is None:
-            if self._cancelling:
-                self.status.setText("Cancelled: nothing is listed from a check that did not end.")
-        else:
+        if outcome is not None:
             self.status.setText(_summary(outcome))
             self._fill_table()
+        elif self._cancelling:
+            self.status.setText("Cancelled: nothing is listed from a check that did not end.")
+        else:  # it failed: the error, which came first, is in the message below
+            self.status.setText("The check did not finish: nothing is listed from it.")
         self._cancelling = False
         self._update()
 
     def _on_error(self, text: str) -> None:
         self._show_message(text, error=True)
-        if not self.controller.findings and not self.controller.scanning:
-            self.status.setText("The check did not finish.")
 
     def _fill_table(self) -> None:
         """One row per finding, in the order found (the controller's ``findings``)."""
@@ -238,9 +239,6 @@ class LeakCheckDialog(QDialog):
             for item, text in zip(items, row_texts(finding, identity, gone), strict=True):
                 item.setText(text)
         self._update()
-
-    def _on_deactivated(self, _tokens: tuple[AccessToken, ...]) -> None:
-        self._refresh_words()
 
     def _update(self) -> None:
         c = self.controller
@@ -305,13 +303,18 @@ class LeakCheckDialog(QDialog):
     # --- closing --------------------------------------------------------------------------
 
     def reject(self) -> None:
-        """Escape and Close: a check running is cancelled (it wakes at once)."""
-        self.cancel_check()
+        """Escape and Close: a check or an identification running is cancelled (both wake
+        at once)."""
+        self._cancel_running()
         super().reject()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.cancel_check()
+        self._cancel_running()
         super().closeEvent(event)
+
+    def _cancel_running(self) -> None:
+        self.cancel_check()
+        self.controller.cancel_identifying()
 
     # --- building -------------------------------------------------------------------------
 
@@ -368,7 +371,7 @@ class LeakCheckDialog(QDialog):
         c.scan_progress.connect(self._on_scan_progress)
         c.scan_finished.connect(self._on_scan_finished)
         c.identified.connect(self._refresh_words)
-        c.deactivated.connect(self._on_deactivated)
+        c.deactivated.connect(self._refresh_words)
         c.busy_changed.connect(self._update)
         c.error.connect(self._on_error)
         c.note.connect(self._show_message)
@@ -393,7 +396,7 @@ def _button(text: str, tip: str) -> QPushButton:
 
 
 def _summary(outcome: ScanOutcome) -> str:
-    checked = f"{outcome.files:,} files ({size_words(outcome.bytes)})"
+    checked = _files(outcome.files, outcome.bytes)
     unread = f"; {outcome.skipped:,} could not be read" if outcome.skipped else ""
     found = outcome.findings
     if not found:
@@ -402,3 +405,7 @@ def _summary(outcome: ScanOutcome) -> str:
     places = f"{len(found)} place{'s' if len(found) != 1 else ''}"
     distinct = f"{secrets} distinct secret{'s' if secrets != 1 else ''}"
     return f"Found {distinct} in {places}, in {checked}{unread}."
+
+
+def _files(count: int, size: int) -> str:
+    return f"{count:,} file{'s' if count != 1 else ''} ({size_words(size)})"
