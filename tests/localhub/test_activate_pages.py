@@ -1,7 +1,10 @@
 """The /activate pages over HTTP: each step, 2FA, Deny, CSRF, cookie flags, single-use
-codes, throttled guessing and the error pages."""
+codes, a decision only for the code signed in for and named, throttled guessing and the
+error pages."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import requests
 
@@ -81,8 +84,15 @@ def test_two_factor_account(local_hub: LocalHub, hub_clock: HubClock) -> None:
     walk = ActivatePage(local_hub.url)
     walk.open(started["user_code"])
     walk.enter_code(started["user_code"])
-    asked = walk.sign_in("bob", password)
-    assert asked.status_code == 401 and "two-step" in asked.text
+    # Being asked for the code is not a wrong try: more asks than the throttle allows.
+    for _ in range(6):
+        asked = walk.sign_in("bob", password)
+        assert asked.status_code == 401
+    # The form comes back with the password empty and required: the words say so.
+    assert "enter your password again, and the code" in asked.text
+    fields = parse(asked.text).ids
+    assert "required" in fields["password"] and not fields["password"].get("value")
+    assert fields["username"]["value"] == "bob" and "otp" in fields
     wrong_code = str((int(totp.code_at(secret, hub_clock.now())) + 500_000) % 1_000_000).zfill(6)
     wrong = walk.sign_in("bob", password, wrong_code)
     assert wrong.status_code == 401 and "Incorrect two-step" in wrong.text
@@ -134,6 +144,60 @@ def test_csrf_token_is_required(local_hub: LocalHub, alice_password: str) -> Non
     walk.csrf = "forged"
     assert walk.decide("approve").status_code == 403
     assert _error(poll(local_hub.url, started["device_code"])) == "authorization_pending"
+
+
+def _at_approve_page_for_the_first_of_two(
+    hub_url: str, password: str
+) -> tuple[dict[str, Any], dict[str, Any], ActivatePage, str]:
+    """Two devices wait; one browser signed in for the first and shows its Approve page.
+    Also the form token of the code page the browser showed before."""
+    first, second = start_device_sign_in(hub_url), start_device_sign_in(hub_url)
+    walk = ActivatePage(hub_url)
+    walk.open(first["user_code"])
+    code_page_token = walk.csrf
+    walk.enter_code(first["user_code"])
+    consent = walk.sign_in("alice", password)
+    assert consent.status_code == 200 and first["user_code"] in consent.text
+    return first, second, walk, code_page_token
+
+
+def test_a_second_code_needs_its_own_sign_in_and_approve_page(
+    local_hub: LocalHub, hub_clock: HubClock, alice_password: str
+) -> None:
+    first, second, walk, _ = _at_approve_page_for_the_first_of_two(local_hub.url, alice_password)
+    # Same browser, the Approve page's form token: another code, then straight to Approve.
+    login = walk.enter_code(second["user_code"])
+    assert login.status_code == 200 and second["user_code"] in login.text
+    refused = walk.decide("approve")
+    assert refused.status_code == 403 and "Start again" in refused.text
+    hub_clock.advance(5)
+    assert _error(poll(local_hub.url, second["device_code"])) == "authorization_pending"
+    assert _error(poll(local_hub.url, first["device_code"])) == "authorization_pending"
+    # Signing in for the second code shows its own page, and that one approves it.
+    consent = walk.sign_in("alice", alice_password)
+    assert consent.status_code == 200 and second["user_code"] in consent.text
+    assert walk.decide("approve").status_code == 200
+    hub_clock.advance(5)
+    assert poll(local_hub.url, second["device_code"]).status_code == 200
+    assert _error(poll(local_hub.url, first["device_code"])) == "authorization_pending"
+
+
+def test_an_older_page_of_the_flow_cannot_post_after_the_approve_page(
+    local_hub: LocalHub, hub_clock: HubClock, alice_password: str
+) -> None:
+    first, second, walk, code_page_token = _at_approve_page_for_the_first_of_two(
+        local_hub.url, alice_password
+    )
+    approve_page_token = walk.csrf
+    assert approve_page_token != code_page_token
+    walk.csrf = code_page_token  # another tab still shows the code form: enters a code
+    assert walk.enter_code(second["user_code"]).status_code == 403
+    # The Approve button on the page that named the first code approves that code only.
+    walk.csrf = approve_page_token
+    assert walk.decide("approve").status_code == 200
+    hub_clock.advance(5)
+    assert poll(local_hub.url, first["device_code"]).status_code == 200
+    assert _error(poll(local_hub.url, second["device_code"])) == "authorization_pending"
 
 
 def test_code_is_single_use(local_hub: LocalHub, alice_password: str) -> None:

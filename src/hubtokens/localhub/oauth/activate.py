@@ -31,8 +31,15 @@ _EXPIRED_FORM = "This page has expired or the form did not come from it. Start a
 _BAD_CODE = "That code is not valid. Check the code your device shows and try again."
 _USED_CODE = "That code has expired or was already used. Start the sign-in again on your device."
 _BAD_LOGIN = "Incorrect username or password."
-_OTP_NEEDED = "This account uses two-step verification: enter the code from your authenticator."
+_OTP_NEEDED = (
+    "This account uses two-step verification: enter your password again, "
+    "and the code from your authenticator."
+)
 _BAD_OTP = "Incorrect two-step verification code."
+
+
+class _SecondFactorNeeded(Exception):
+    """Password right, and the account uses two-step verification: ask for the code."""
 
 
 class ActivatePages:
@@ -78,7 +85,9 @@ class ActivatePages:
             return pages.page(
                 status, "Activate a device", pages.code_form(flow.csrf, typed, message)
             )
-        self._flows.update(replace(flow, user_code=code))
+        # A new code needs its own sign-in and its own Approve/Deny page: a sign-in for the
+        # code before must not carry over to this one.
+        self._flows.update(replace(flow, user_code=code, user_uuid=None, consent_for=None))
         return pages.page(200, "Sign in", pages.login_form(flow.csrf, code))
 
     def login(self, request: Request, params: dict[str, str]) -> Reply:
@@ -94,18 +103,23 @@ class ActivatePages:
         username = form.get("username", "")
         try:
             user_uuid = self._check(username, form.get("password", ""), form.get("otp", ""))
+        except _SecondFactorNeeded:  # not a wrong try: the form asks for the code now
+            return self._login_again(flow, flow.user_code, username, _OTP_NEEDED)
         except AuthFailed as exc:
-            if exc.detail != _OTP_NEEDED:
-                self._logins.failed(request.client_ip)
-            body = pages.login_form(flow.csrf, flow.user_code, username, exc.detail)
-            return pages.page(401, "Sign in", body)
+            self._logins.failed(request.client_ip)
+            return self._login_again(flow, flow.user_code, username, exc.detail)
         flow = self._flows.update(replace(flow, user_uuid=user_uuid))
         return self._consent(flow, username)
 
     def decide(self, request: Request, params: dict[str, str]) -> Reply:
         form = request.form()
         flow = self._flow(request, form)
-        if flow is None or flow.user_code is None or flow.user_uuid is None:
+        if (
+            flow is None
+            or flow.user_code is None
+            or flow.user_uuid is None
+            or flow.consent_for != flow.user_code
+        ):
             return _expired_form()
         decision = form.get("decision")
         if decision not in ("approve", "deny"):
@@ -125,20 +139,27 @@ class ActivatePages:
         grant = None if flow.user_code is None else self._grants.pending(flow.user_code)
         if grant is None:
             return _used_code()
+        flow = self._flows.consent_shown(flow)
         body = pages.consent_form(
             flow.csrf, grant.user_code, username, grant.client_id, grant.user_agent
         )
         return pages.page(200, "Approve this device?", body)
 
+    @staticmethod
+    def _login_again(flow: Flow, user_code: str, username: str, message: str) -> Reply:
+        body = pages.login_form(flow.csrf, user_code, username, message)
+        return pages.page(401, "Sign in", body)
+
     def _check(self, username: str, password: str, otp: str) -> str:
-        """The user's uuid; AuthFailed with words for the page otherwise."""
+        """The user's uuid; _SecondFactorNeeded when the account asks for a code and none
+        was typed; AuthFailed with words for the page otherwise."""
         if looks_like_pat(password):  # this page takes passwords, not access tokens
             raise AuthFailed(_BAD_LOGIN)
         try:
             return self._accounts.check_secret(username, password).user.uuid
         except SecondFactorRequired as exc:
             if not otp.strip():
-                raise AuthFailed(_OTP_NEEDED) from exc
+                raise _SecondFactorNeeded from exc
             try:
                 return self._accounts.second_factor(exc.login_2fa_token, otp.strip()).user.uuid
             except AuthFailed as wrong:

@@ -1,12 +1,13 @@
 """Where each browser is in the /activate steps, keyed by its cookie: the CSRF token its
-forms must carry, the code it entered, who signed in. In memory, short-lived."""
+forms must carry, the code it entered, who signed in for it, which code the Approve/Deny
+page named. In memory, short-lived."""
 
 from __future__ import annotations
 
 import secrets
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from hmac import compare_digest
 
@@ -19,7 +20,8 @@ class Flow:
     csrf: str
     expires_at: datetime
     user_code: str | None = None  # once a pending code was entered
-    user_uuid: str | None = None  # once someone signed in
+    user_uuid: str | None = None  # once someone signed in for that code
+    consent_for: str | None = None  # the code the latest Approve/Deny page named
 
 
 class BrowserFlows:
@@ -50,11 +52,20 @@ class BrowserFlows:
         return flow if compare_digest(flow.csrf.encode(), csrf.encode()) else None
 
     def update(self, updated: Flow) -> Flow:
-        """Store the next step of a flow (made with dataclasses.replace)."""
+        """Store the next step of a flow (made with dataclasses.replace); a flow already
+        finished stays finished."""
         with self._lock:
             if updated.flow_id in self._flows:
                 self._flows[updated.flow_id] = updated
         return updated
+
+    def consent_shown(self, flow: Flow) -> Flow:
+        """The Approve/Deny page for the flow's code goes out with a CSRF token of its own:
+        a page of this flow the browser still shows (another tab, Back) can no longer post,
+        so a decision comes only from the page that named the code."""
+        return self.update(
+            replace(flow, csrf=secrets.token_urlsafe(32), consent_for=flow.user_code)
+        )
 
     def finish(self, flow: Flow) -> None:
         with self._lock:

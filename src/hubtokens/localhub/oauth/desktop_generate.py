@@ -11,6 +11,7 @@ from hubtokens.localhub.demo import AUTO_LABEL
 from hubtokens.localhub.handlers.access_tokens import PAT_FORBIDDEN
 from hubtokens.localhub.messages import ApiError, Reply, Request, error, json_reply
 from hubtokens.localhub.oauth.sessions import WebSessions
+from hubtokens.localhub.oauth.token_endpoint import NO_STORE
 from hubtokens.localhub.pats import NewToken, mint
 from hubtokens.localhub.store import Store
 
@@ -49,7 +50,7 @@ class DesktopGenerate:
         row, secret = mint(self._store, principal.user.uuid, spec)
         self._sessions.remember_token(session_id, row.uuid)
         self._keep_newest(principal.user.uuid, row.uuid)
-        return json_reply(201, {"data": {"token": secret}})
+        return json_reply(201, {"data": {"token": secret}}, NO_STORE)
 
     def _keep_newest(self, user_uuid: str, new_uuid: str) -> None:
         """At most AUTO_LIMIT auto-generated tokens: the new one and the newest others."""

@@ -3,7 +3,6 @@ they live 15 minutes, so a restart of the hub only costs a new code."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import threading
 from collections.abc import Callable
@@ -12,6 +11,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from hubtokens.localhub.oauth.errors import OAuthError
+from hubtokens.localhub.oauth.secret_hash import secret_hash
 from hubtokens.localhub.oauth.user_codes import new_user_code
 
 
@@ -32,10 +32,6 @@ class DeviceGrant:
     state: GrantState = GrantState.PENDING
     user_uuid: str | None = None  # who approved
     last_poll: datetime | None = None
-
-
-def _digest(device_code: str) -> str:
-    return hashlib.sha256(device_code.encode()).hexdigest()
 
 
 class DeviceGrants:
@@ -59,14 +55,14 @@ class DeviceGrants:
             while user_code in self._device_of:
                 user_code = new_user_code()
             grant = DeviceGrant(user_code, client_id, scope, user_agent, now + self.lifetime)
-            self._by_device[_digest(device_code)] = grant
-            self._device_of[user_code] = _digest(device_code)
+            self._by_device[secret_hash(device_code)] = grant
+            self._device_of[user_code] = secret_hash(device_code)
         return device_code, grant
 
     def poll(self, device_code: str, client_id: str) -> DeviceGrant:
         """The approved grant, once; every other state is an OAuthError the device polls on."""
         now = self._clock()
-        key = _digest(device_code)
+        key = secret_hash(device_code)
         with self._lock:
             grant = self._by_device.get(key)
             if grant is None or grant.client_id != client_id:

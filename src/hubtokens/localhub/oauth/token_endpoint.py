@@ -21,6 +21,8 @@ DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 DEFAULT_SCOPE = "openid"
 ACTIVATE_PATH = "/activate"
 EMAIL_DOMAIN = "localhub.invalid"  # local accounts have no e-mail address
+# On every reply that carries a secret (RFC 6749 §5.1): no cache or proxy may keep it.
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 def tenant_issuer(request: Request) -> str:
@@ -74,6 +76,7 @@ class TokenEndpoint:
                 "expires_in": math.ceil(self._grants.lifetime.total_seconds()),
                 "interval": self._grants.interval_seconds(),
             },
+            NO_STORE,
         )
 
     def _token(self, request: Request) -> Reply:
@@ -88,7 +91,7 @@ class TokenEndpoint:
             session, refresh = self._sessions.rotate(_required(form, "refresh_token"), client_id)
         else:
             raise OAuthError("unsupported_grant_type", f"Unsupported grant type: {grant_type}")
-        return json_reply(200, self._tokens(request, session, refresh))
+        return json_reply(200, self._tokens(request, session, refresh), NO_STORE)
 
     def _revoke(self, request: Request) -> Reply:
         form = request.form()
