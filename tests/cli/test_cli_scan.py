@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import subprocess
@@ -110,6 +111,26 @@ def test_sarif_is_a_sarif_2_1_0_log(tmp_path: Path) -> None:
     ]  # fmt: skip
     assert_no_secret(result, token)
     assert password not in result.stdout
+
+
+def test_a_registry_password_is_shown_by_nothing_of_it(tmp_path: Path) -> None:
+    """Neither its last characters nor a fast hash (a word list turns a SHA-256 back)."""
+    password = "correct-horse-battery"
+    auth = base64.b64encode(f"me:{password}".encode()).decode()
+    (tmp_path / "config.json").write_text(json.dumps({"auths": {"x.io": {"auth": auth}}}))
+    fast = hashlib.sha256(password.encode()).hexdigest()[:12]
+
+    table = hubtokens("config.json", cwd=tmp_path)
+    (record,) = json.loads(hubtokens("--json", "config.json", cwd=tmp_path).stdout)
+    sarif = hubtokens("--sarif", "config.json", cwd=tmp_path)
+
+    assert (record["kind"], record["masked"]) == ("docker-config-password", "…")
+    assert record["fingerprint"] == fingerprint(password) != fast
+    row = table.stdout.splitlines()[1].split()
+    assert row == ["config.json:1", "docker-config-password", "…", record["fingerprint"]]
+    for result in (table, sarif):
+        assert result.returncode == 1
+        assert password[-4:] not in result.stdout and fast not in result.stdout
 
 
 @pytest.mark.parametrize(

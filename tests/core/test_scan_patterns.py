@@ -91,14 +91,28 @@ def test_line_numbers_are_one_based() -> None:
 def test_mask_shows_the_prefix_and_the_last_four_characters_only() -> None:
     token = make_token(length=30)
     assert mask(token) == token[:9] + "…" + token[-4:]
-    assert mask("a-long-password") == "…word"
-    assert mask("short") == "…"  # too little left to show any of it
+    assert mask("a-long-password") == "…"  # nothing of a password: its tail helps guess it
+    assert mask("short") == "…"
+    assert mask(token + "x" * 5) == "…"  # too long for a token: a password
 
 
 def test_fingerprint_is_stable_and_does_not_reveal_the_secret() -> None:
     token = make_token()
     assert fingerprint(token) == hashlib.sha256(token.encode()).hexdigest()[:12]
     assert fingerprint(token) != fingerprint(make_token())
+
+
+def test_a_password_fingerprint_is_a_slow_salted_hash_not_its_sha256() -> None:
+    password = "correct-horse-battery"
+    shown = fingerprint(password)
+    assert len(shown) == 12 and int(shown, 16) >= 0
+    assert shown == fingerprint(password) != fingerprint(password + "!")
+    plain = password.encode()
+    assert shown not in {
+        hashlib.sha256(plain).hexdigest()[:12],
+        hashlib.sha1(plain).hexdigest()[:12],
+        hashlib.md5(plain).hexdigest()[:12],
+    }
 
 
 def test_a_match_never_shows_its_secret_in_its_repr() -> None:

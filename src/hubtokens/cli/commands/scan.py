@@ -29,9 +29,10 @@ DESCRIPTION = """\
 Finds Docker access tokens (dckr_pat_... and dckr_oat_...) in the files under the paths
 (default: the current folder), and credentials that docker login kept in plain text in
 docker's config.json (auths). It never prints a secret: a finding shows where, the kind, the
-secret masked (its prefix and last 4 characters) and a fingerprint (the first 12 hex digits of
-its SHA-256), the same for the same secret everywhere. Links are followed only inside the
-paths; .git folders are skipped (--git reads the history).
+secret masked (a token's prefix and last 4 characters; nothing of a password) and a
+fingerprint, the same for the same secret everywhere (12 hex digits: of a token's SHA-256, of
+a password's scrypt, slow to guess back). Links are followed only inside the paths; .git
+folders are skipped (--git reads the history).
 
 exit codes: 0 nothing found, 1 found, 2 invalid input, 7 the scan failed (git failed, for
 one: nothing is known about leaks); --identify and --deactivate can also end with 3 to 6, as

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hubtokens.core.scan.patterns import fingerprint, mask
 from hubtokens.core.secret import Secret
@@ -24,11 +24,12 @@ class Finding:
     account: str | None = None
     # where the secret starts in the file, in bytes (None when it was decoded, as in auths)
     offset: int | None = None
+    # Worked out once: a password's takes a slow hash (see patterns.fingerprint).
+    fingerprint: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fingerprint", fingerprint(self.secret.reveal()))
 
     @property
     def masked(self) -> str:
         return mask(self.secret.reveal())
-
-    @property
-    def fingerprint(self) -> str:
-        return fingerprint(self.secret.reveal())

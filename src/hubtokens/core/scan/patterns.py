@@ -23,6 +23,8 @@ _TOKEN_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 _TOKEN = re.compile(rb"dckr_(pat|oat)_[A-Za-z0-9_-]{27,32}(?![A-Za-z0-9_-])")
 MIN_TOKEN_LENGTH = len(b"dckr_pat_") + 27
 MAX_TOKEN_LENGTH = len(b"dckr_pat_") + 32
+# Fixed, so a password has one fingerprint everywhere; scrypt's cost is what makes guessing slow.
+_PASSWORD_SALT = b"hubtokens scan: password fingerprint"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +73,17 @@ def with_lines(
 
 
 def mask(secret: str) -> str:
-    """The public prefix and the last 4 characters: ``dckr_pat_…Ab3x`` (a password: ``…Ab3x``)."""
-    prefix = next((p.decode() for p in TOKEN_PREFIXES if secret.startswith(p.decode())), "")
-    tail = secret[-4:] if len(secret) - len(prefix) > 8 else ""
-    return f"{prefix}…{tail}"
+    """A token's public prefix and last 4 characters (``dckr_pat_…Ab3x``); nothing of anything
+    else, a password (``…``): its last characters would help guess the rest."""
+    if not is_token(secret):
+        return "…"
+    return f"{secret[: len(TOKEN_PREFIXES[0])]}…{secret[-4:]}"
 
 
 def fingerprint(secret: str) -> str:
-    """A short, stable name for a secret: the first 12 hex digits of its SHA-256."""
-    return hashlib.sha256(secret.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    """A short, stable name for a secret (12 hex digits): a token's SHA-256; a password's
+    scrypt, slow on purpose, since a list of common passwords turns a SHA-256 back in moments."""
+    data = secret.encode("utf-8", "surrogateescape")
+    if is_token(secret):
+        return hashlib.sha256(data).hexdigest()[:12]
+    return hashlib.scrypt(data, salt=_PASSWORD_SALT, n=2**14, r=8, p=1, dklen=6).hex()
