@@ -27,10 +27,10 @@ from hubtokens.core.errors import (
 from hubtokens.core.hub.models import AccessToken, Scope, SessionToken
 from hubtokens.core.keeper.parts import HubApi, KeeperParts
 from hubtokens.core.keeper.policy import (
-    DEFAULT_BACKOFF,
     Action,
     Observation,
     Verdict,
+    backoff_until,
     creation_allowed_at,
     prune_attempts,
 )
@@ -182,7 +182,7 @@ class Creation:
                 client.delete_token(session, made.uuid)
                 record = replace(record, pending_create=None)
             except RateLimited as limited:  # pending stays; the hub's Retry-After holds
-                retry_at = max(limited.retry_at or now + DEFAULT_BACKOFF, now)
+                retry_at = backoff_until(limited.retry_at, now)
                 record = replace(record, not_before=retry_at)
             except HubError:
                 pass  # pending stays: the next run deletes it
@@ -198,7 +198,7 @@ class Creation:
         try:
             described = client.get_token(session, made.uuid)
         except RateLimited as exc:  # its Retry-After holds for the next check too
-            until = exc.retry_at or now + DEFAULT_BACKOFF
+            until = backoff_until(exc.retry_at, now)
             return replace(record, not_before=until), _unread_token(made.uuid, now)
         except HubError as exc:
             logger.info("the new token keeps the Hub's label: %s", exc.message)
@@ -273,7 +273,7 @@ def _failure(
     exc: HubError, record: AccountRecord, now: datetime, what: str, *, may_exist: bool
 ) -> _Failed:
     if isinstance(exc, RateLimited):
-        until = exc.retry_at or now + DEFAULT_BACKOFF
+        until = backoff_until(exc.retry_at, now)
         return _Failed(
             rate_limited_message(until),
             Action(Verdict.BACK_OFF, until=until),

@@ -74,6 +74,12 @@ class Action:
     until: datetime | None = None
 
 
+def backoff_until(retry_at: datetime | None, now: datetime) -> datetime:
+    """Until when to leave the hub alone after a 429: its Retry-After, or a default when it
+    gave none; never earlier than ``now`` (a Retry-After of 0 s, a skewed clock)."""
+    return now + DEFAULT_BACKOFF if retry_at is None else max(retry_at, now)
+
+
 def next_creation_allowed(attempts: tuple[datetime, ...], now: datetime) -> datetime:
     """The earliest time the creation budget allows another attempt (``now`` if allowed)."""
     allowed = now
@@ -131,9 +137,7 @@ def decide(
         # Never create what we could not store: it would be an orphan on the hub.
         return Action(Verdict.KEYCHAIN_UNAVAILABLE)
     if observation is Observation.RATE_LIMITED:
-        # A Retry-After already in the past (0 s, a skewed clock) means "now", never earlier.
-        until = now + DEFAULT_BACKOFF if retry_at is None else max(retry_at, now)
-        return Action(Verdict.BACK_OFF, until=until)
+        return Action(Verdict.BACK_OFF, until=backoff_until(retry_at, now))
     if observation in (
         Observation.SESSION_EXPIRED,
         Observation.SESSION_REJECTED,

@@ -21,11 +21,11 @@ from hubtokens.core.hub.models import AccessToken, SessionToken
 from hubtokens.core.keeper.creation import Creation
 from hubtokens.core.keeper.parts import KeeperParts
 from hubtokens.core.keeper.policy import (
-    DEFAULT_BACKOFF,
     Action,
     Observation,
     SecretState,
     Verdict,
+    backoff_until,
     decide,
 )
 from hubtokens.core.keeper.recovery import Adoption, CrashRecovery
@@ -168,7 +168,7 @@ class Reconciler:
             logger.info("could not renew the web session: %s", exc.message)
             message = f"could not renew the web session: {exc.message}; nothing changed"
             if isinstance(exc, RateLimited):
-                until = exc.retry_at or now + DEFAULT_BACKOFF
+                until = backoff_until(exc.retry_at, now)
                 return None, Observed(Observation.RATE_LIMITED, retry_at=until, message=message)
             return None, Observed(Observation.UNREACHABLE, message=message)
 
@@ -189,9 +189,7 @@ class Reconciler:
         except (AuthenticationFailed, PermissionDenied):
             return Observed(Observation.SESSION_REJECTED)
         except RateLimited as exc:
-            return Observed(
-                Observation.RATE_LIMITED, retry_at=exc.retry_at or now + DEFAULT_BACKOFF
-            )
+            return Observed(Observation.RATE_LIMITED, retry_at=backoff_until(exc.retry_at, now))
         except HubError as exc:
             logger.info("auto token check failed: %s", exc.message)
             return Observed(Observation.UNREACHABLE)
@@ -208,9 +206,7 @@ class Reconciler:
         try:
             tokens = self._parts.client_for(record.hub_url).list_tokens(session)
         except RateLimited as exc:
-            return Observed(
-                Observation.RATE_LIMITED, retry_at=exc.retry_at or now + DEFAULT_BACKOFF
-            )
+            return Observed(Observation.RATE_LIMITED, retry_at=backoff_until(exc.retry_at, now))
         except HubError as exc:  # unsure whether recreating would displace another device
             logger.info("could not count the account's auto tokens: %s", exc.message)
             return Observed(Observation.UNREACHABLE)

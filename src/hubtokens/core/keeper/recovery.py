@@ -23,7 +23,7 @@ from hubtokens.core.errors import (
 )
 from hubtokens.core.hub.models import AccessToken, SessionToken
 from hubtokens.core.keeper.parts import KeeperParts
-from hubtokens.core.keeper.policy import DEFAULT_BACKOFF, CreateReason
+from hubtokens.core.keeper.policy import CreateReason, backoff_until
 from hubtokens.core.keeper.reports import create_reason
 from hubtokens.core.labels import is_auto_label
 from hubtokens.core.settings import AccountRecord, AutoTokenRecord, PendingCreate
@@ -94,7 +94,7 @@ class CrashRecovery:
             return client.update_token(session, token.uuid, label=self._parts.label), None
         except RateLimited as exc:  # its Retry-After holds for every later request
             logger.info("the token keeps the Hub's label for now: %s", exc.message)
-            return token, exc.retry_at or now + DEFAULT_BACKOFF
+            return token, backoff_until(exc.retry_at, now)
         except HubError as exc:
             logger.info("the token keeps the Hub's label: %s", exc.message)
             return token, None
@@ -108,7 +108,7 @@ class CrashRecovery:
             deleted = self.delete_strays(record, session, keep)
         except RateLimited as exc:
             logger.info("orphan clean-up postponed: %s", exc.message)
-            record = replace(record, not_before=exc.retry_at or now + DEFAULT_BACKOFF)
+            record = replace(record, not_before=backoff_until(exc.retry_at, now))
             return record, ()
         except HubError as exc:
             logger.info("orphan clean-up postponed: %s", exc.message)
@@ -140,7 +140,7 @@ class CrashRecovery:
         except (AuthenticationFailed, PermissionDenied, NotFound):
             return Adoption(record)  # not the new token's secret, or no new token: clean up
         except RateLimited as exc:  # its Retry-After holds for everything, the create too
-            until = exc.retry_at or now + DEFAULT_BACKOFF
+            until = backoff_until(exc.retry_at, now)
             return Adoption(replace(record, not_before=until), clean_up_later=True)
         except (VaultError, HubError) as exc:
             logger.info("interrupted create not checked: %s", exc.message)
