@@ -16,6 +16,7 @@ import threading
 from dataclasses import replace
 
 from hubtokens.core.errors import (
+    HubError,
     HubTokensError,
     PermissionDenied,
     ProtocolError,
@@ -80,6 +81,21 @@ class ManagementSessions:
         with self._access_guard:
             self._access[(hub_url, account)] = session
         return session
+
+    def end_web_session(self, record: AccountRecord) -> bool:
+        """Ask the sign-in service to end the web session (best effort: it lapses on its own
+        otherwise): True when it is over there, False when the revoke could not be sent."""
+        if record.session_ended_at is not None:
+            return True
+        token = self._parts.vault.get_refresh_token(record.hub_url, record.account)
+        if token is None:
+            return True
+        try:
+            self._parts.sign_in_service_for(record.hub_url).revoke(token)
+        except HubError as exc:
+            logger.info("the web session was not revoked: %s", exc.message)
+            return False
+        return True
 
     def forget(self, hub_url: str, account: str) -> None:
         """Drop both kinds from memory and the keychain (sign-out)."""

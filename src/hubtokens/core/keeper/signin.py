@@ -5,7 +5,6 @@ session kept, the record saved, and the auto token checked at once."""
 from __future__ import annotations
 
 import contextlib
-import logging
 import threading
 from dataclasses import replace
 
@@ -18,8 +17,6 @@ from hubtokens.core.keeper.reports import SignInResult
 from hubtokens.core.keeper.sessions import ManagementSessions
 from hubtokens.core.secret import Secret
 from hubtokens.core.settings import AccountRecord
-
-logger = logging.getLogger(__name__)
 
 
 class SignIn:
@@ -158,13 +155,7 @@ class SignIn:
         return previous
 
     def _end_web_session(self, record: AccountRecord) -> None:
-        """A new sign-in replaces a web session: tell the service to end the old one (best
-        effort: it lapses on its own otherwise) and forget its refresh token."""
-        vault = self._parts.vault
-        old = vault.get_refresh_token(record.hub_url, record.account)
-        if old is not None:
-            try:
-                self._parts.sign_in_service_for(record.hub_url).revoke(old)
-            except HubError as exc:
-                logger.info("the old web session was not revoked: %s", exc.message)
+        """A new sign-in replaces a web session: end the old one and forget its refresh
+        token."""
+        self._sessions.end_web_session(record)
         self._sessions.forget(record.hub_url, record.account)

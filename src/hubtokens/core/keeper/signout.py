@@ -52,7 +52,7 @@ class SignOut:
                             )
                         deleted = record.auto_token.uuid
             if web:
-                session_closed = self._revoke(record)
+                session_closed = self._sessions.end_web_session(record)
             self._parts.vault.delete_auto_token(hub_url, record.account)
             self._sessions.forget(hub_url, record.account)
             self._parts.records.forget(hub_url)
@@ -76,17 +76,3 @@ class SignOut:
                 raise
             logger.info("signing out offline: %s", exc.message)
             return None
-
-    def _revoke(self, record: AccountRecord) -> bool:
-        """End the web session on the sign-in service: True when it is over there."""
-        if record.session_ended_at is not None:
-            return True
-        token = self._parts.vault.get_refresh_token(record.hub_url, record.account)
-        if token is None:
-            return True
-        try:
-            self._parts.sign_in_service_for(record.hub_url).revoke(token)
-        except HubError as exc:
-            logger.info("the web session was not revoked: %s", exc.message)
-            return False
-        return True
