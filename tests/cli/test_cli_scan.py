@@ -168,6 +168,28 @@ def test_names_that_are_not_utf8_are_shown(tmp_path: Path) -> None:
     assert [r["path"] for r in records] == ["caf\ufffd.txt"]
 
 
+def test_control_characters_in_names_are_shown_escaped(tmp_path: Path) -> None:
+    """A name cannot move the cursor or erase the line on the terminal that shows it."""
+    name = "ok.env\r\x1b[2Kfine\x07"
+    (tmp_path / name).write_text(make_token())
+    locked = tmp_path / "locked\x1b]0;title\x07.txt"
+    locked.write_text("x")
+    locked.chmod(0)
+    wrapper = ("setpriv", "--bounding-set=-all", "--inh-caps=-all", "--")
+
+    table = hubtokens(cwd=tmp_path, wrapper=wrapper if os.geteuid() == 0 else ())
+    missing = hubtokens("gone\x1b[2J", cwd=tmp_path)
+    (record,) = json.loads(hubtokens("--json", name, cwd=tmp_path).stdout)
+
+    assert table.returncode == 1
+    assert table.stdout.splitlines()[1].split()[0] == "ok.env\\x0d\\x1b[2Kfine\\x07:1"
+    assert "skipped locked\\x1b]0;title\\x07.txt: Permission denied" in table.stderr
+    assert missing.stderr.strip() == "error: no such file or folder: gone\\x1b[2J"
+    for shown in (table.stdout, table.stderr, missing.stderr):
+        assert not any(char in shown for char in "\r\x1b\x07")
+    assert record["path"] == name  # JSON escapes it itself, and keeps the name as it is
+
+
 def test_unreadable_files_are_reported_as_skipped(tmp_path: Path) -> None:
     token = make_token()
     (tmp_path / "locked.txt").write_text(make_token())

@@ -6,6 +6,7 @@ Only the masked secret and its fingerprint ever leave here; the secret itself ne
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -45,7 +46,18 @@ INFORMATION_URI = "https://docs.docker.com/security/for-developers/access-tokens
 
 
 def display_path(path: str) -> str:
-    """A path whose name is not UTF-8 (kept with surrogate escapes) made printable."""
+    """A path made safe to show on a terminal: each control character (a carriage return, an
+    escape that starts a terminal command, ...) written as ``\\xNN``, so a file name cannot
+    rewrite what is shown; a name that is not UTF-8 repaired."""
+    return "".join(
+        f"\\x{ord(char):02x}" if unicodedata.category(char) == "Cc" else char
+        for char in _utf8(path)
+    )
+
+
+def _utf8(path: str) -> str:
+    """A path whose name is not UTF-8 (kept with surrogate escapes) made valid text; JSON
+    escapes its control characters itself."""
     return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
@@ -64,7 +76,7 @@ def table_rows(findings: Sequence[Finding]) -> list[tuple[str, ...]]:
 def json_records(findings: Sequence[Finding], extra: Extra | None = None) -> list[dict[str, Any]]:
     return [
         {
-            "path": display_path(f.path),
+            "path": _utf8(f.path),
             "line": f.line,
             "commit": f.commit,
             "kind": f.kind,
