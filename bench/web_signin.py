@@ -31,8 +31,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.fixtures
 
-from hubtokens.localhub import HubConfig, LocalHub  # noqa: E402
-from tests.fixtures.keychain import SecretService  # noqa: E402
+from tests.fixtures.keychain import SecretService
+
+from hubtokens.localhub import HubConfig, LocalHub
 
 USER = "bench"
 CODE = re.compile(r"code is: ([A-Z]{4}-[A-Z]{4})")

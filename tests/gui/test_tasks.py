@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 import weakref
 
+import pytest
 from pytestqt.qtbot import QtBot
 
+from hubtokens.core.errors import HubUnreachable
 from hubtokens.gui.tasks import TaskHandle, TaskRunner
 
 
@@ -41,6 +44,29 @@ def test_failures_are_delivered_as_the_exception(qtbot: QtBot, task_runner: Task
     with qtbot.waitSignal(handle.failed, timeout=2000) as signal:
         pass
     assert isinstance(signal.args[0], ValueError)
+
+
+def test_a_bug_in_a_task_is_logged_with_its_traceback_an_expected_error_is_not(
+    qtbot: QtBot, task_runner: TaskRunner, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The GUI shows an unexpected failure as "details are in the log file": they must be."""
+
+    def bug() -> None:
+        raise KeyError("the bug")
+
+    def offline() -> None:
+        raise HubUnreachable("cannot reach the hub")
+
+    caplog.set_level(logging.DEBUG, logger="hubtokens.gui.tasks")
+    for name, fn in (("buggy", bug), ("offline", offline)):
+        handle = task_runner.submit(name, fn)
+        with qtbot.waitSignal(handle.failed, timeout=2000):
+            pass
+    [bug_record] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "buggy" in bug_record.getMessage() and bug_record.exc_info is not None
+    assert "the bug" in caplog.text and "Traceback" in caplog.text
+    [offline_record] = [r for r in caplog.records if "offline" in r.getMessage()]
+    assert offline_record.levelno == logging.DEBUG and offline_record.exc_info is None
 
 
 # Enough tasks for PySide's pool to keep a finished runnable now and then (issue 10): that

@@ -1,5 +1,5 @@
-"""Every sign-in service reply that carries a secret (device code, access, ID and refresh
-tokens, the auto-generated PAT) tells caches and proxies not to keep it (RFC 6749 §5.1)."""
+"""Every hub reply that carries a secret (device code, access, ID and refresh tokens, the
+auto-generated PAT, a created PAT) tells caches and proxies not to keep it (RFC 6749 §5.1)."""
 
 from __future__ import annotations
 
@@ -40,3 +40,12 @@ def test_replies_with_secrets_are_not_cached(local_hub: LocalHub, hub_clock: Hub
     generated = desktop_generate(local_hub.url, refreshed.json()["access_token"])
     assert generated.status_code == 201 and "token" in generated.json()["data"]
     assert _not_stored(generated)
+
+    created = requests.post(
+        local_hub.url + "/v2/access-tokens",
+        json={"token_label": "no-store test", "scopes": ["repo:read"]},
+        headers={"Authorization": f"Bearer {refreshed.json()['access_token']}"},
+        timeout=10,
+    )
+    assert created.status_code == 201 and created.json()["token"].startswith("dckr_pat_")
+    assert _not_stored(created)

@@ -398,7 +398,7 @@ class HubTokensApp(QObject):
         """The leak check: one at a time, brought forward when asked again."""
         # Imported when first asked for: the scanner is not needed to start the tray.
         from hubtokens.gui.controllers.leak_check import LeakCheckController
-        from hubtokens.gui.controllers.leak_tasks import LeakAccess
+        from hubtokens.gui.controllers.token_tasks import HubAccess
         from hubtokens.gui.views.leak_check_dialog import LeakCheckDialog
 
         for dialog in self._dialogs.showing(LeakCheckDialog):
@@ -406,7 +406,7 @@ class HubTokensApp(QObject):
             return dialog
         state = self.session.state
         access = (
-            LeakAccess(self._keeper, self._client_for, state.hub_url, self._clock)
+            HubAccess(self._keeper, self._client_for, state.hub_url, self._clock)
             if state.signed_in and state.credential == "auto-token"
             else None
         )

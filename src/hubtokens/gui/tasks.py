@@ -16,6 +16,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
+from hubtokens.core.errors import HubTokensError
+
 logger = logging.getLogger(__name__)
 
 
@@ -77,7 +79,10 @@ class _Runnable(QRunnable):
             result = fn()
         except Exception as exc:  # delivered to the GUI, which shows it in plain words
             if not handle.cancelled:
-                logger.debug("task %s failed: %s", handle.name, type(exc).__name__)
+                if isinstance(exc, HubTokensError):  # expected: the GUI says it in plain words
+                    logger.debug("task %s failed: %s", handle.name, type(exc).__name__)
+                else:  # a bug: the GUI says "details are in the log file", so they are
+                    logger.error("task %s failed", handle.name, exc_info=exc)
                 handle.failed.emit(exc)
         else:
             if not handle.cancelled:

@@ -12,7 +12,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from hubtokens.localhub import jwt, totp
-from hubtokens.localhub.credentials import hash_password, hash_pat, looks_like_pat, verify_password
+from hubtokens.localhub.credentials import (
+    hash_password,
+    hash_secret,
+    looks_like_pat,
+    verify_password,
+)
 from hubtokens.localhub.store import Store, User
 from hubtokens.localhub.times import unix_seconds
 
@@ -101,7 +106,7 @@ class Accounts:
 
     def _check_pat(self, user: User, secret: str) -> Principal:
         now = self._clock()
-        token = self._store.token_by_secret_hash(hash_pat(secret))
+        token = self._store.token_by_secret_hash(hash_secret(secret))
         if token is None or token.user_uuid != user.uuid or not token.usable_at(now):
             raise AuthFailed(BAD_CREDENTIALS)
         self._store.set_token_last_used(token.uuid, now)

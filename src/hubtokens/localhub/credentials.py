@@ -23,8 +23,9 @@ def looks_like_pat(secret: str) -> bool:
     return secret.startswith(PAT_PREFIX)
 
 
-def hash_pat(secret: str) -> str:
-    """PATs are long random strings, so a plain SHA-256 is enough to look them up by."""
+def hash_secret(secret: str) -> str:
+    """How the hub keeps the secrets it hands out (PATs, device codes, refresh tokens): only a
+    hash to look them up by. They are long random strings, so a plain SHA-256 is enough."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 

@@ -56,6 +56,10 @@ class ApiError(Exception):
         self.reply = reply
 
 
+# On every reply that carries a secret (RFC 6749 §5.1): no cache or proxy may keep it.
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
 def json_reply(status: int, payload: object, headers: dict[str, str] | None = None) -> Reply:
     return Reply(status, json.dumps(payload).encode(), JSON_TYPE, dict(headers or {}))
 

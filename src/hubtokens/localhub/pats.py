@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from hubtokens.localhub.credentials import hash_pat, new_pat_secret
+from hubtokens.localhub.credentials import hash_secret, new_pat_secret
 from hubtokens.localhub.store import Store, TokenRow
 
 CLIENT_ID = "HUB"
@@ -31,7 +31,7 @@ def mint(store: Store, user_uuid: str, spec: NewToken) -> tuple[TokenRow, str]:
     row = TokenRow(
         uuid=str(uuid.uuid4()),
         user_uuid=user_uuid,
-        secret_hash=hash_pat(secret),
+        secret_hash=hash_secret(secret),
         client_id=CLIENT_ID,
         creator_ip=spec.creator_ip,
         creator_ua=spec.creator_ua,

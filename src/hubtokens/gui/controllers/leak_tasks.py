@@ -60,10 +60,6 @@ def scan(request: ScanRequest, *, cancelled: threading.Event, on_progress: Progr
     return ScanOutcome(tuple(findings), stats.files, stats.bytes, len(stats.skipped))
 
 
-# The manager's access serves the leak check alike; the app's shell builds it by this name.
-LeakAccess = HubAccess
-
-
 def _identifier(
     access: HubAccess, cancelled: threading.Event | None = None
 ) -> tuple[Identifier, str | None]:

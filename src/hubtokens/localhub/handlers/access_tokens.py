@@ -7,7 +7,15 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from hubtokens.localhub.accounts import Accounts
-from hubtokens.localhub.messages import ApiError, Reply, Request, error, json_reply, no_content
+from hubtokens.localhub.messages import (
+    NO_STORE,
+    ApiError,
+    Reply,
+    Request,
+    error,
+    json_reply,
+    no_content,
+)
 from hubtokens.localhub.pats import NewToken, mint
 from hubtokens.localhub.store import Store, TokenRow, User
 from hubtokens.localhub.validation import Paging, parse_create, parse_paging, parse_patch
@@ -56,7 +64,7 @@ class AccessTokenHandlers:
             creator_ua=request.user_agent,
         )
         row, secret = mint(self._store, user.uuid, spec)
-        return json_reply(201, token_json(row, secret))
+        return json_reply(201, token_json(row, secret), NO_STORE)
 
     def get(self, request: Request, params: dict[str, str]) -> Reply:
         return json_reply(200, token_json(self._owned(request, params["uuid"])))

@@ -9,9 +9,8 @@ from datetime import datetime
 from hubtokens.localhub.accounts import Accounts
 from hubtokens.localhub.demo import AUTO_LABEL
 from hubtokens.localhub.handlers.access_tokens import PAT_FORBIDDEN
-from hubtokens.localhub.messages import ApiError, Reply, Request, error, json_reply
+from hubtokens.localhub.messages import NO_STORE, ApiError, Reply, Request, error, json_reply
 from hubtokens.localhub.oauth.sessions import WebSessions
-from hubtokens.localhub.oauth.token_endpoint import NO_STORE
 from hubtokens.localhub.pats import NewToken, mint
 from hubtokens.localhub.store import Store
 

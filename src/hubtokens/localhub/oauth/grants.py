@@ -10,8 +10,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
 
+from hubtokens.localhub.credentials import hash_secret
 from hubtokens.localhub.oauth.errors import OAuthError
-from hubtokens.localhub.oauth.secret_hash import secret_hash
 from hubtokens.localhub.oauth.user_codes import new_user_code
 
 
@@ -55,14 +55,14 @@ class DeviceGrants:
             while user_code in self._device_of:
                 user_code = new_user_code()
             grant = DeviceGrant(user_code, client_id, scope, user_agent, now + self.lifetime)
-            self._by_device[secret_hash(device_code)] = grant
-            self._device_of[user_code] = secret_hash(device_code)
+            self._by_device[hash_secret(device_code)] = grant
+            self._device_of[user_code] = hash_secret(device_code)
         return device_code, grant
 
     def poll(self, device_code: str, client_id: str) -> DeviceGrant:
         """The approved grant, once; every other state is an OAuthError the device polls on."""
         now = self._clock()
-        key = secret_hash(device_code)
+        key = hash_secret(device_code)
         with self._lock:
             grant = self._by_device.get(key)
             if grant is None or grant.client_id != client_id:

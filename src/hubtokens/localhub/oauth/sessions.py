@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from hubtokens.localhub.credentials import hash_secret
 from hubtokens.localhub.oauth.errors import OAuthError
-from hubtokens.localhub.oauth.secret_hash import secret_hash
 from hubtokens.localhub.store import Store
 from hubtokens.localhub.times import to_micros
 
@@ -97,7 +97,7 @@ class WebSessions:
                 "SELECT r.used, s.session_id, s.user_uuid, s.client_id, s.scope, s.ends_at, "
                 "s.expires_at FROM oauth_refresh_tokens r JOIN oauth_sessions s "
                 "USING (session_id) WHERE r.secret_hash = ?",
-                (secret_hash(refresh_token),),
+                (hash_secret(refresh_token),),
             ).fetchone()
             if row is None or row[3] != client_id:
                 refusal = _UNKNOWN
@@ -111,7 +111,7 @@ class WebSessions:
                 _, session_id, user_uuid, _, scope, ends_at, _ = row
                 db.execute(
                     "UPDATE oauth_refresh_tokens SET used = 1 WHERE secret_hash = ?",
-                    (secret_hash(refresh_token),),
+                    (hash_secret(refresh_token),),
                 )
                 db.execute(
                     "UPDATE oauth_sessions SET expires_at = ? WHERE session_id = ?",
@@ -129,7 +129,7 @@ class WebSessions:
             row = db.execute(
                 "SELECT s.session_id, s.client_id FROM oauth_refresh_tokens r "
                 "JOIN oauth_sessions s USING (session_id) WHERE r.secret_hash = ?",
-                (secret_hash(refresh_token),),
+                (hash_secret(refresh_token),),
             ).fetchone()
             if row is not None and row[1] == client_id:
                 _end(db, row[0])
@@ -161,7 +161,7 @@ class WebSessions:
     def _new_refresh(db: sqlite3.Connection, session_id: str) -> str:
         secret = secrets.token_urlsafe(32)
         db.execute(
-            "INSERT INTO oauth_refresh_tokens VALUES (?, ?, 0)", (secret_hash(secret), session_id)
+            "INSERT INTO oauth_refresh_tokens VALUES (?, ?, 0)", (hash_secret(secret), session_id)
         )
         return secret
 

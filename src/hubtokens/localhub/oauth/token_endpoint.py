@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from hubtokens.localhub.accounts import AUDIENCE, HUB_CLAIM, OAUTH_SOURCE, Accounts
-from hubtokens.localhub.messages import Reply, Request, json_reply
+from hubtokens.localhub.messages import NO_STORE, Reply, Request, json_reply
 from hubtokens.localhub.oauth.errors import OAuthError
 from hubtokens.localhub.oauth.grants import DeviceGrants
 from hubtokens.localhub.oauth.sessions import WebSession, WebSessions
@@ -21,8 +21,6 @@ DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 DEFAULT_SCOPE = "openid"
 ACTIVATE_PATH = "/activate"
 EMAIL_DOMAIN = "localhub.invalid"  # local accounts have no e-mail address
-# On every reply that carries a secret (RFC 6749 §5.1): no cache or proxy may keep it.
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 def tenant_issuer(request: Request) -> str:
