@@ -130,6 +130,7 @@ def test_a_passwords_in_dockers_config_is_not_sent(
     assert record["identity"] == "a password, not identified"
     assert record["live"] is None
     assert local_hub.request_log[before:] == []
+    assert "counts as a use" not in result.stderr  # no note about what was not done
     assert_no_secret_shown(signed_in_cli, alice_password)
 
 
@@ -161,6 +162,38 @@ def test_identify_stops_at_a_long_retry_after_and_says_so(
     assert record["identity"].startswith("not checked: ")
     assert "identification stopped:" in result.stderr
     assert "is rate limiting this check until" in result.stderr
+
+
+@pytest.mark.parametrize("output", ["--json", "table"])
+def test_an_unreachable_hub_still_shows_every_finding_as_not_checked(
+    signed_in_cli: Cli, local_hub: LocalHub, ci_token: tuple[str, str], tree: Path, output: str
+) -> None:
+    local_hub.stop()  # signed in, then the hub goes away
+
+    result = signed_in_cli(
+        "scan", str(tree), "--identify", *([output] if output != "table" else [])
+    )
+
+    assert result.returncode == 1, result.stderr  # found, as without --identify
+    assert "identification stopped:" in result.stderr and "reach" in result.stderr
+    assert "counts as a use" not in result.stderr  # nothing was sent
+    if output == "--json":
+        (record,) = records(result.stdout)[".env"]
+        assert record["live"] is None and record["identity"].startswith("not checked: ")
+    else:
+        assert ".env:1" in result.stdout and "not checked: " in result.stdout
+
+
+def test_deactivate_with_an_unreachable_hub_says_why_nothing_was_deactivated(
+    signed_in_cli: Cli, local_hub: LocalHub, ci_token: tuple[str, str], tree: Path
+) -> None:
+    local_hub.stop()
+
+    result = signed_in_cli("scan", str(tree), "--deactivate", "--yes")
+
+    assert result.returncode == 1, result.stderr
+    assert ".env:1" in result.stdout
+    assert "no live token of your account was found among the secrets checked" in result.stderr
 
 
 @pytest.mark.parametrize("how", ["option", "environment"])

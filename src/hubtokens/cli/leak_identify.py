@@ -97,7 +97,7 @@ def identify(identifying: Identifying, findings: list[Finding], out: Output) -> 
     """Extra JSON fields by fingerprint (``live``, ``uuid``, ``description``, ...)."""
     result = identifying.identifier.identify(findings)
     identifying.result = result
-    if result.identities:
+    if result.sent:  # a password, or a check that stopped first, sends nothing
         out.note(f"Note: {USE_NOTE}.")
     if result.stopped:
         out.note(f"identification stopped: {result.stopped}; the rest were not checked")
@@ -109,7 +109,8 @@ def deactivate(identifying: Identifying, out: Output) -> None:
     assert identifying.result is not None
     targets = [i for i in identifying.result.identities.values() if i.yours]
     if not targets:
-        out.note("Nothing to deactivate: no live token of your account was found.")
+        among = "" if identifying.result.stopped is None else " among the secrets checked"
+        out.note(f"Nothing to deactivate: no live token of your account was found{among}.")
         return
     auto = next((t for t in targets if _is_device_token(identifying, t)), None)
     if auto is not None:

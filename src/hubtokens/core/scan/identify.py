@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from hubtokens.core.errors import AuthenticationFailed, HubError, NotFound, RateLimited
+from hubtokens.core.errors import (
+    AuthenticationFailed,
+    HubError,
+    HubTokensError,
+    NotFound,
+    RateLimited,
+)
 from hubtokens.core.hub.models import AccessToken, SessionToken, TwoFactorChallenge
 from hubtokens.core.hub.urls import host_of, normalize_hub_url
 from hubtokens.core.scan.findings import KIND_DOCKER_CONFIG_PASSWORD, KIND_OAT, Finding
@@ -57,6 +63,7 @@ class Identification:
 
     identities: dict[str, Identity] = field(default_factory=dict)
     stopped: str | None = None  # e.g. a long rate limit; the secrets after it are not checked
+    sent: int = 0  # how many times a secret went to the Hub: each may count as a use
 
 
 class TokenHub(Protocol):
@@ -111,6 +118,7 @@ class Identifier:
         self._sleep = sleep
         self._max_wait = max_wait
         self._cancelled = cancelled
+        self._sent = 0  # secrets sent so far, for Identification.sent
 
     def identify(self, findings: Iterable[Finding]) -> Identification:
         """Each distinct secret asked about once; nothing is sent when none can be asked."""
@@ -123,10 +131,13 @@ class Identifier:
         ask = {fp: found for fp, found in distinct.items() if fp not in identities}
         if not ask:
             return Identification(identities)
-        session = self._management_session()
-        # listed before any exchange: an exchange makes a token's "last used" now
-        listed = {t.uuid.lower(): t for t in self._hub.list_tokens(session)}
+        try:
+            session, listed = self._signed_in()
+        except _Stop as stop:  # the findings stand; none of them was checked
+            unchecked = Identity(f"not checked: {stop}")
+            return Identification({**identities, **dict.fromkeys(ask, unchecked)}, str(stop))
         stopped = None
+        sent_before = self._sent
         for fp, found in ask.items():
             if stopped is None:
                 try:
@@ -135,7 +146,16 @@ class Identifier:
                 except _Stop as stop:
                     stopped = str(stop)
             identities[fp] = Identity(f"not checked: {stopped}")
-        return Identification(identities, stopped)
+        return Identification(identities, stopped, self._sent - sent_before)
+
+    def _signed_in(self) -> tuple[SessionToken, dict[str, AccessToken]]:
+        """The account's session and its tokens by uuid, listed before any exchange (which
+        makes a token's "last used" now); an ended sign-in or an unreachable hub stops the run."""
+        try:
+            session = self._management_session()
+            return session, {t.uuid.lower(): t for t in self._hub.list_tokens(session)}
+        except HubTokensError as exc:
+            raise _Stop(exc.message) from None
 
     def deactivate(self, identities: Iterable[Identity]) -> Iterator[AccessToken]:
         """Deactivate the account's live tokens among ``identities``, one by one."""
@@ -188,6 +208,7 @@ class Identifier:
         while True:
             if self._cancelled is not None and self._cancelled.is_set():
                 raise _Stop("the check was cancelled")
+            self._sent += 1
             try:
                 return self._hub.auth_token(identifier, secret)
             except AuthenticationFailed:
