@@ -227,6 +227,14 @@ def test_options_that_do_not_go_together(repo: Repo) -> None:
         ["--git", "--staged"],
         ["--install-hook", "--uninstall-hook"],
         ["--force"],
+        # a hook option scans nothing: what only a scan takes is refused, not dropped unseen
+        ["--install-hook", ".", "--git", "/nonexistent"],
+        ["--install-hook", "--staged"],
+        ["--install-hook", "--identify"],
+        ["--install-hook", "--deactivate", "--yes"],
+        ["--install-hook", "--sarif"],
+        ["--install-hook", ".", "elsewhere"],
+        ["--uninstall-hook", "--home"],
     ):
         result = hubtokens(repo, "scan", *options)
 

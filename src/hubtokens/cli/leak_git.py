@@ -78,6 +78,7 @@ def check_or_run_hook_option(args: argparse.Namespace, out: Output) -> int | Non
         raise UsageError("choose one of --install-hook and --uninstall-hook")
     if args.force and args.install_hook is None:
         raise UsageError("--force goes with --install-hook")
+    _check_hook_option_alone(args)
     if args.install_hook is not None:
         change = hooks.install_hook(Path(args.install_hook), force=args.force)
     elif args.uninstall_hook is not None:
@@ -86,6 +87,37 @@ def check_or_run_hook_option(args: argparse.Namespace, out: Output) -> int | Non
         return None
     _report(change, out)
     return ExitCode.OK
+
+
+# What a scan takes and the hook options do not: given with one, it would be dropped unseen.
+_SCAN_OPTIONS = {
+    "paths": "PATH",
+    "git": "--git",
+    "staged": "--staged",
+    "home": "--home",
+    "sarif": "--sarif",
+    "identify": "--identify",
+    "deactivate": "--deactivate",
+    "yes": "--yes",
+}
+
+
+def _check_hook_option_alone(args: argparse.Namespace) -> None:
+    hook_option = (
+        "--install-hook"
+        if args.install_hook is not None
+        else "--uninstall-hook"
+        if args.uninstall_hook is not None
+        else None
+    )
+    given = [name for dest, name in _SCAN_OPTIONS.items() if getattr(args, dest)]
+    if hook_option is not None and given:
+        raise UsageError(
+            f"{hook_option} scans nothing: it does not go with {', '.join(given)}",
+            hint=f"the repository goes right after it: {hook_option} REPO"
+            if "PATH" in given
+            else None,
+        )
 
 
 def _report(change: hooks.HookChange, out: Output) -> None:
