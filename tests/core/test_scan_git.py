@@ -114,6 +114,19 @@ def test_every_ref_counts_not_only_the_checked_out_branch(repo: Repo) -> None:
     assert by_secret[in_tag].commit is None
 
 
+
+def test_blobs_no_commit_holds_come_in_the_same_order_every_run(repo: Repo) -> None:
+    """In blob id order, not a set's (which changes with each process's string hashing)."""
+    repo.commit({"README": "hello\n"})
+    blobs = [_hash_object(repo, f"tagged {make_token()}\n") for _ in range(8)]
+    for n, blob in enumerate(blobs):
+        repo.git("tag", "-a", "-m", "a blob", f"blob-{n}", blob)
+
+    found = history(repo)
+
+    assert [f.commit for f in found] == [None] * len(blobs)
+    assert [f.path for f in found] == sorted(blobs)
+
 def test_a_commit_only_the_reflog_remembers_is_not_scanned(repo: Repo) -> None:
     """Every ref, not the reflog: an amended-away commit is in no clone and no push."""
     token = make_token()

@@ -105,7 +105,8 @@ def _scan_history(top: Path, reading: _BlobScan) -> Iterator[Finding]:
             if claimed.setdefault(key, oid) == oid:
                 yield dataclasses.replace(finding, path=path, commit=commit)
     # A blob no commit holds (a tag naming a blob or a tree): where rev-list saw it, no commit.
-    for oid in found.keys() - placed:
+    # Sorted: a set's order changes from run to run (string hashing is salted per process).
+    for oid in sorted(found.keys() - placed):
         yield from found[oid]
 
 
