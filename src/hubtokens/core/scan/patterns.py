@@ -21,7 +21,6 @@ _TOKEN_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 # the byte before it cannot hide another one: its tail ends at a non-token byte, and any
 # "dckr_" inside it has a token byte before it.
 _TOKEN = re.compile(rb"dckr_(pat|oat)_[A-Za-z0-9_-]{27,32}(?![A-Za-z0-9_-])")
-MIN_TOKEN_LENGTH = len(b"dckr_pat_") + 27
 MAX_TOKEN_LENGTH = len(b"dckr_pat_") + 32
 # Fixed, so a password has one fingerprint everywhere; scrypt's cost is what makes guessing slow.
 _PASSWORD_SALT = b"hubtokens scan: password fingerprint"
