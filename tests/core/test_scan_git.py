@@ -114,7 +114,6 @@ def test_every_ref_counts_not_only_the_checked_out_branch(repo: Repo) -> None:
     assert by_secret[in_tag].commit is None
 
 
-
 def test_blobs_no_commit_holds_come_in_the_same_order_every_run(repo: Repo) -> None:
     """In blob id order, not a set's (which changes with each process's string hashing)."""
     repo.commit({"README": "hello\n"})
@@ -126,6 +125,7 @@ def test_blobs_no_commit_holds_come_in_the_same_order_every_run(repo: Repo) -> N
 
     assert [f.commit for f in found] == [None] * len(blobs)
     assert [f.path for f in found] == sorted(blobs)
+
 
 def test_a_commit_only_the_reflog_remembers_is_not_scanned(repo: Repo) -> None:
     """Every ref, not the reflog: an amended-away commit is in no clone and no push."""
