@@ -22,7 +22,7 @@ from hubtokens.core.keeper import Keeper, KeeperLock
 from hubtokens.core.settings import SettingsStore
 from hubtokens.core.vault import Vault, vault_key
 from hubtokens.localhub import HubConfig, LocalHub
-from hubtokens.localhub.credentials import hash_pat
+from hubtokens.localhub.credentials import hash_secret
 from tests.core.keeper_support import HOSTNAME, LABEL, USER
 from tests.support.memory_keyring import MemoryKeyring
 
@@ -159,7 +159,7 @@ def token_of_secret(hub: LocalHub, secret: str | None) -> str | None:
     """The uuid of the hub's token whose secret this is (None: no such token any more)."""
     if not secret:
         return None
-    row = hub._store.token_by_secret_hash(hash_pat(secret))
+    row = hub._store.token_by_secret_hash(hash_secret(secret))
     return None if row is None else row.uuid
 
 
