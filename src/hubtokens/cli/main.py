@@ -29,6 +29,7 @@ exit codes:
   4  the hub cannot be reached or had a server error
   5  the keychain is unavailable (missing, locked or not answering)
   6  rate limited by the hub, or waiting for the token-creation budget
+  7  scan only: the scan failed (1 there means a token was found)
 """
 
 
