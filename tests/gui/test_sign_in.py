@@ -86,20 +86,20 @@ def test_two_factor_step_accepts_the_code_after_a_wrong_one(
     local_hub.add_user("carol", alice_password, otp_secret=otp_secret)
     type_credentials(qtbot, dialog, "carol", alice_password)
     submit(qtbot, dialog)
-    wait_for_step(qtbot, dialog, Step.CODE)
-    assert "carol" in dialog._code_prompt.text()
+    wait_for_step(qtbot, dialog, Step.TWO_FACTOR)
+    assert "carol" in dialog._two_factor_prompt.text()
     assert dialog._primary.text() == "Verify"
     assert not session.state.signed_in
 
     wrong = f"{(int(totp.code_at(otp_secret, hub_clock.now())) + 1) % 1_000_000:06d}"
-    qtbot.keyClicks(dialog._code, wrong)
+    qtbot.keyClicks(dialog._two_factor_code, wrong)
     with qtbot.waitSignal(dialog.failed, timeout=WAIT_MS) as failed:
         submit(qtbot, dialog)
     assert failed.args == ["Incorrect username, password or code."]
-    assert dialog.step is Step.CODE
-    assert dialog._code.selectedText() == wrong  # ready to be typed over
+    assert dialog.step is Step.TWO_FACTOR
+    assert dialog._two_factor_code.selectedText() == wrong  # ready to be typed over
 
-    qtbot.keyClicks(dialog._code, totp.code_at(otp_secret, hub_clock.now()))
+    qtbot.keyClicks(dialog._two_factor_code, totp.code_at(otp_secret, hub_clock.now()))
     submit(qtbot, dialog)
     wait_for_step(qtbot, dialog, Step.DONE)
     assert dialog._title.text() == "Signed in as carol"

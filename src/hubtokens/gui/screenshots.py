@@ -157,7 +157,9 @@ class ScreenshotTour(QObject):
     def _shoot_password(self, dialog: SignInDialog) -> None:
         self._save(dialog, "sign-in-password")
         # The code step as the hub's challenge would open it (the demo account has no 2FA).
-        dialog.ask_for_code(TwoFactorChallenge(dialog.username or "demo", Secret("screenshot")))
+        dialog.ask_for_two_factor_code(
+            TwoFactorChallenge(dialog.username or "demo", Secret("screenshot"))
+        )
         self._after_settling(lambda: self._shoot_code_step(dialog))
 
     def _shoot_code_step(self, dialog: SignInDialog) -> None:

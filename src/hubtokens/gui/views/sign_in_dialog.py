@@ -3,7 +3,7 @@ asks for a one-time code, shows it, opens the sign-in page, and waits until the 
 there; the dialog then closes. The second way is the password form: username and password (or
 an access token), the two-factor code when the hub asks for one, and the result.
 
-The work runs as tasks (``SignInService`` returns a ``TaskHandle``). Cancel (or Escape) while
+The work runs as tasks (``SignInTasks`` returns a ``TaskHandle``). Cancel (or Escape) while
 the browser sign-in waits wakes the waiting task and closes the dialog at once; while a
 password sign-in runs it stops waiting and keeps the dialog open. The password leaves the field
 when the task is submitted: the dialog keeps no copy of it.
@@ -59,7 +59,7 @@ _MARGIN = 24
 _CONTENT_WIDTH = 440
 
 
-class SignInService(Protocol):
+class SignInTasks(Protocol):
     """What the dialog needs from the session controller."""
 
     def sign_in(self, hub_url: str, username: str, password: Secret) -> TaskHandle: ...
@@ -80,7 +80,7 @@ class Step(Enum):
     BROWSER_CODE = 1  # the one-time code, while the browser sign-in waits for approval
     BROWSER_FAILED = 2  # denied, expired, unreachable: what happened, and Try again
     CREDENTIALS = 3
-    CODE = 4
+    TWO_FACTOR = 4
     DONE = 5
 
 
@@ -93,7 +93,7 @@ class SignInDialog(QDialog):
 
     def __init__(
         self,
-        service: SignInService,
+        service: SignInTasks,
         *,
         hub_url: str,
         open_url: UrlOpener = open_in_browser,
@@ -116,44 +116,13 @@ class SignInDialog(QDialog):
         self._countdown.setInterval(COUNTDOWN_MS)
         self._countdown.timeout.connect(self._show_time_left)
 
-        self._title = QLabel()
-        self._title.setFont(scaled_font(self.font(), 1.35, bold=True))
-        self._subtitle = QLabel()
-        self._subtitle.setWordWrap(True)
-        self._subtitle.setStyleSheet(NOTE_STYLE)
-        self._start_page = NotePage("How signing in through the browser works")
-        self._start_page.password_link.clicked.connect(self.use_password)
-        self._browser_code = CodePage()
-        self._browser_code.copy_button.clicked.connect(self._on_copy_code_clicked)
-        self._browser_code.reopen_link.clicked.connect(self._on_reopen_clicked)
-        self._problem_page = NotePage("What happened")
-        self._problem_page.password_link.clicked.connect(self.use_password)
-        self._stack = QStackedWidget()
-        self._stack.addWidget(self._start_page)
-        self._stack.addWidget(self._browser_code)
-        self._stack.addWidget(self._problem_page)
-        self._stack.addWidget(self._credentials_page())
-        self._stack.addWidget(self._code_page())
-        self._stack.addWidget(self._done_page())
+        self._stack = self._pages()
         self._error = QLabel()
         self._error.setWordWrap(True)
         self._error.setStyleSheet(ERROR_STYLE)
         self._error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._error.hide()
-        self._progress = QProgressBar()
-        self._progress.setRange(0, 0)  # busy, no percentage
-        self._progress.setTextVisible(False)
-        self._progress.setMaximumHeight(6)
-        self._busy_text = QLabel()
-        self._busy_text.setStyleSheet(NOTE_STYLE)
-        busy_row = QHBoxLayout()
-        busy_row.addWidget(self._busy_text)
-        busy_row.addWidget(self._progress, 1)
-        self._busy_row = QWidget()
-        self._busy_row.setLayout(busy_row)
-        busy_row.setContentsMargins(0, 0, 0, 0)
-        self._busy_row.hide()
-
+        self._busy_row = self._busy_indicator()
         self._buttons = QDialogButtonBox()
         self._primary = self._buttons.addButton("Sign in", QDialogButtonBox.ButtonRole.AcceptRole)
         self._cancel = self._buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
@@ -161,6 +130,27 @@ class SignInDialog(QDialog):
         self._buttons.accepted.connect(self._on_primary_clicked)
         self._buttons.rejected.connect(self.reject)
 
+        root = QVBoxLayout(self)
+        root.setContentsMargins(_MARGIN, 22, _MARGIN, 18)
+        root.setSpacing(16)
+        root.addLayout(self._header())
+        root.addWidget(self._stack)
+        root.addWidget(self._hub_box(hub_url))
+        root.addWidget(self._error)
+        root.addWidget(self._busy_row)
+        root.addWidget(self._buttons)
+        self._show_step(Step.BROWSER)
+        self._update_primary()
+
+    # --- pages --------------------------------------------------------------------------
+
+    def _header(self) -> QHBoxLayout:
+        """The app's icon beside the step's title and what it is about."""
+        self._title = QLabel()
+        self._title.setFont(scaled_font(self.font(), 1.35, bold=True))
+        self._subtitle = QLabel()
+        self._subtitle.setWordWrap(True)
+        self._subtitle.setStyleSheet(NOTE_STYLE)
         header = QHBoxLayout()
         header.setSpacing(14)
         icon = QLabel()
@@ -172,20 +162,41 @@ class SignInDialog(QDialog):
         titles.addWidget(self._title)
         titles.addWidget(self._subtitle)
         header.addLayout(titles, 1)
+        return header
 
-        root = QVBoxLayout(self)
-        root.setContentsMargins(_MARGIN, 22, _MARGIN, 18)
-        root.setSpacing(16)
-        root.addLayout(header)
-        root.addWidget(self._stack)
-        root.addWidget(self._hub_box(hub_url))
-        root.addWidget(self._error)
-        root.addWidget(self._busy_row)
-        root.addWidget(self._buttons)
-        self._show_step(Step.BROWSER)
-        self._update_primary()
+    def _pages(self) -> QStackedWidget:
+        """One page per ``Step``, in its order."""
+        self._start_page = NotePage("How signing in through the browser works")
+        self._start_page.password_link.clicked.connect(self.use_password)
+        self._browser_code = CodePage()
+        self._browser_code.copy_button.clicked.connect(self._on_copy_code_clicked)
+        self._browser_code.reopen_link.clicked.connect(self._on_reopen_clicked)
+        self._problem_page = NotePage("What happened")
+        self._problem_page.password_link.clicked.connect(self.use_password)
+        stack = QStackedWidget()
+        stack.addWidget(self._start_page)
+        stack.addWidget(self._browser_code)
+        stack.addWidget(self._problem_page)
+        stack.addWidget(self._credentials_page())
+        stack.addWidget(self._two_factor_page())
+        stack.addWidget(self._done_page())
+        return stack
 
-    # --- pages --------------------------------------------------------------------------
+    def _busy_indicator(self) -> QWidget:
+        """What is being done, with a busy bar; shown while a task runs."""
+        self._progress = QProgressBar()
+        self._progress.setRange(0, 0)  # busy, no percentage
+        self._progress.setTextVisible(False)
+        self._progress.setMaximumHeight(6)
+        self._busy_text = QLabel()
+        self._busy_text.setStyleSheet(NOTE_STYLE)
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._busy_text)
+        layout.addWidget(self._progress, 1)
+        row.hide()
+        return row
 
     def _hub_box(self, hub_url: str) -> QWidget:
         """Which hub to sign in to, under "Advanced": shared by both ways of signing in."""
@@ -251,18 +262,18 @@ class SignInDialog(QDialog):
         form.addRow(self._browser_link)
         return page
 
-    def _code_page(self) -> QWidget:
-        self._code_prompt = QLabel()
-        self._code_prompt.setWordWrap(True)
-        self._code = QLineEdit()
-        self._code.setPlaceholderText("123456")
-        self._code.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._code.setMaxLength(32)  # a 6-digit code, or a longer recovery code
-        self._code.setAccessibleName("Two-factor code")
+    def _two_factor_page(self) -> QWidget:
+        self._two_factor_prompt = QLabel()
+        self._two_factor_prompt.setWordWrap(True)
+        self._two_factor_code = QLineEdit()
+        self._two_factor_code.setPlaceholderText("123456")
+        self._two_factor_code.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._two_factor_code.setMaxLength(32)  # a 6-digit code, or a longer recovery code
+        self._two_factor_code.setAccessibleName("Two-factor code")
         code_font = scaled_font(self.font(), 1.6)
         code_font.setLetterSpacing(QFont.SpacingType.AbsoluteSpacing, 4)
-        self._code.setFont(code_font)
-        self._code.textChanged.connect(self._update_primary)
+        self._two_factor_code.setFont(code_font)
+        self._two_factor_code.textChanged.connect(self._update_primary)
         code_note = QLabel(
             "Authenticator codes change every 30 seconds: if one is refused, try the next."
         )
@@ -272,8 +283,8 @@ class SignInDialog(QDialog):
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(10)
-        layout.addWidget(self._code_prompt)
-        layout.addWidget(self._code)
+        layout.addWidget(self._two_factor_prompt)
+        layout.addWidget(self._two_factor_code)
         layout.addWidget(code_note)
         layout.addStretch(1)
         return page
@@ -333,16 +344,16 @@ class SignInDialog(QDialog):
         self._show_step(Step.BROWSER)
         self._primary.setFocus()
 
-    def ask_for_code(self, challenge: TwoFactorChallenge) -> None:
+    def ask_for_two_factor_code(self, challenge: TwoFactorChallenge) -> None:
         """Show the code step for ``challenge`` (from the hub, via the sign-in task)."""
         self._challenge = challenge
-        self._code_prompt.setText(
+        self._two_factor_prompt.setText(
             f"Docker Hub asked for a second factor for <b>{html.escape(challenge.username)}</b>. "
             "Enter the 6-digit code from your authenticator app, or a recovery code."
         )
-        self._code.clear()
-        self._show_step(Step.CODE)
-        self._code.setFocus()
+        self._two_factor_code.clear()
+        self._show_step(Step.TWO_FACTOR)
+        self._two_factor_code.setFocus()
 
     def show_authorization(self, authorization: DeviceAuthorization, *, opened: bool) -> None:
         """The code-and-wait step for ``authorization`` (also for the screenshots)."""
@@ -388,7 +399,7 @@ class SignInDialog(QDialog):
             self._start_browser_sign_in()
         elif step is Step.CREDENTIALS:
             self._submit_credentials()
-        elif step is Step.CODE:
+        elif step is Step.TWO_FACTOR:
             self._submit_code()
         elif step is Step.DONE:
             self.accept()
@@ -471,7 +482,7 @@ class SignInDialog(QDialog):
         self._run(self._service.sign_in(hub_url, username, password), "Signing in…")
 
     def _submit_code(self) -> None:
-        code = self._code.text().strip()
+        code = self._two_factor_code.text().strip()
         if not code or self._challenge is None:
             return
         self._run(
@@ -488,16 +499,16 @@ class SignInDialog(QDialog):
     def _on_task_succeeded(self, result: SignInResult | TwoFactorChallenge) -> None:
         self._set_busy(None, "")
         if isinstance(result, TwoFactorChallenge):
-            self.ask_for_code(result)
+            self.ask_for_two_factor_code(result)
         else:
             self._show_result(result)
 
     def _on_task_failed(self, error: BaseException) -> None:
         self._set_busy(None, "")
         self._show_error(describe_error(error))
-        if self.step is Step.CODE:
-            self._code.selectAll()
-            self._code.setFocus()
+        if self.step is Step.TWO_FACTOR:
+            self._two_factor_code.selectAll()
+            self._two_factor_code.setFocus()
         else:
             self._password.setFocus()
 
@@ -554,7 +565,7 @@ class SignInDialog(QDialog):
             return "Continue in your browser"
         if step is Step.BROWSER_FAILED:
             return self._problem_title
-        if step is Step.CODE:
+        if step is Step.TWO_FACTOR:
             return "Two-factor authentication"
         if step is Step.DONE:
             return f"Signed in as {account}"
@@ -567,7 +578,7 @@ class SignInDialog(QDialog):
             return f"This device is not signed in to {hub}."
         if step is Step.CREDENTIALS:
             return "With the username and password of your account. Your password is never stored."
-        if step is Step.CODE:
+        if step is Step.TWO_FACTOR:
             return f"One more step to sign in to {hub}."
         if step is Step.DONE:
             return f"On {hub}."
@@ -589,8 +600,8 @@ class SignInDialog(QDialog):
         step = self.step
         if step is Step.CREDENTIALS:
             ready = bool(self._username.text().strip() and self._password.text())
-        elif step is Step.CODE:
-            ready = bool(self._code.text().strip())
+        elif step is Step.TWO_FACTOR:
+            ready = bool(self._two_factor_code.text().strip())
         else:
             ready = True
         self._primary.setEnabled(ready and self._handle is None)
@@ -625,6 +636,6 @@ _PRIMARY = {
     Step.BROWSER_CODE: "",
     Step.BROWSER_FAILED: "Try again",
     Step.CREDENTIALS: "Sign in",
-    Step.CODE: "Verify",
+    Step.TWO_FACTOR: "Verify",
     Step.DONE: "Done",
 }
