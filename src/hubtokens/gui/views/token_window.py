@@ -237,8 +237,8 @@ class TokenWindow(QMainWindow):
                 a.check_leaks,
             ),
         )
-        # Also the Menu key's (or Shift+F10's): the tool bar takes no focus, so this is where
-        # a keyboard reaches the actions that have no shortcut.
+        # Also the Menu key's: the tool bar takes no focus, so this is where a keyboard
+        # reaches the actions that have no shortcut.
         menu.popup(self.table.viewport().mapToGlobal(position))
 
     def _on_model_about_to_be_reset(self) -> None:
