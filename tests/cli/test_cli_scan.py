@@ -6,12 +6,14 @@ import base64
 import hashlib
 import json
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from hubtokens.core.dockerconfig import BACKUP_SUFFIX
 from hubtokens.core.scan import files, parallel, reading
 from hubtokens.core.scan.output import json_records
 from hubtokens.core.scan.patterns import fingerprint, mask
@@ -243,3 +245,55 @@ def test_scan_help_names_its_exit_codes_and_the_history_option() -> None:
     assert "exit codes: 0 nothing found, 1 found, 2 invalid input, 7 the scan failed" in text
     assert "--identify and --deactivate can also end with 3 to 6" in text
     assert ".git folders are skipped (--git reads the history)" in text
+
+
+def test_each_plain_credential_form_of_auths_is_reported(tmp_path: Path) -> None:
+    """``password`` and ``identitytoken`` entries, as dockerconfig counts them, not only ``auth``."""
+    password, token = "pw-" + secrets.token_urlsafe(12), make_token()
+    identity_token = secrets.token_urlsafe(40)  # a registry's refresh token: no Hub token shape
+    auths = {
+        "registry.example": {"username": "carol", "password": password},
+        "https://index.docker.io/v1/": {"username": "dave", "password": token},
+        "idp.example": {"identitytoken": identity_token},
+    }
+    (tmp_path / "config.json").write_text(json.dumps({"auths": auths}, indent=2))
+
+    result = hubtokens("--json", "config.json", cwd=tmp_path)
+
+    assert result.returncode == 1, result.stderr
+    records = [
+        {key: r[key] for key in ("line", "kind", "masked", "fingerprint")}
+        for r in json.loads(result.stdout)
+    ]
+    assert records == [  # the token once: as the entry's, not again by the plain pattern
+        {"line": 5, "kind": "docker-config-password", "masked": "…",
+         "fingerprint": fingerprint(password)},
+        {"line": 9, "kind": "docker-config-pat", "masked": mask(token),
+         "fingerprint": fingerprint(token)},
+        {"line": 12, "kind": "docker-config-identity-token", "masked": "…",
+         "fingerprint": fingerprint(identity_token)},
+    ]  # fmt: skip
+    assert_no_secret(result, password, token, identity_token)
+
+
+def test_the_apps_backup_of_docker_config_is_decoded(tmp_path: Path) -> None:
+    """config.json.bak-hubtokens keeps the ``auth`` the app removed from config.json."""
+    password = "pw-" + secrets.token_urlsafe(12)
+    auth = base64.b64encode(f"me:{password}".encode()).decode()
+    docker = tmp_path / "docker"
+    docker.mkdir()
+    (docker / f"config.json{BACKUP_SUFFIX}").write_text(
+        json.dumps({"auths": {"x.io": {"auth": auth}}})
+    )
+
+    in_folder = hubtokens("--json", "docker", cwd=tmp_path)
+    at_home = hubtokens("--json", "--home", cwd=tmp_path, env={"DOCKER_CONFIG": str(docker)})
+
+    for result, path in ((in_folder, f"docker/config.json{BACKUP_SUFFIX}"),
+                         (at_home, f"{docker}/config.json{BACKUP_SUFFIX}")):  # fmt: skip
+        assert result.returncode == 1, result.stderr
+        ((found_path, kind, found),) = [
+            (r["path"], r["kind"], r["fingerprint"]) for r in json.loads(result.stdout)
+        ]
+        assert (found_path, kind, found) == (path, "docker-config-password", fingerprint(password))
+        assert password not in result.stdout + result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable
 
@@ -11,6 +12,7 @@ from hubtokens.core.errors import UsageError
 from hubtokens.core.hub.client import HubClient
 from hubtokens.core.hub.models import SessionToken
 from hubtokens.core.scan.findings import (
+    KIND_DOCKER_CONFIG_IDENTITY_TOKEN,
     KIND_DOCKER_CONFIG_PASSWORD,
     KIND_DOCKER_CONFIG_PAT,
     KIND_OAT,
@@ -18,6 +20,7 @@ from hubtokens.core.scan.findings import (
     Finding,
 )
 from hubtokens.core.scan.identify import (
+    IDENTITY_TOKEN_WORDS,
     NOT_VALID_WORDS,
     ORGANIZATION_WORDS,
     PASSWORD_WORDS,
@@ -170,16 +173,19 @@ def test_a_secret_found_twice_is_asked_about_once(
     assert auth_requests(local_hub) == [200]
 
 
-def test_passwords_and_organization_tokens_of_unknown_orgs_are_not_sent(
+def test_passwords_registry_identity_tokens_and_unknown_orgs_tokens_are_not_sent(
     identifier: Identifier, local_hub: LocalHub, alice_password: str
 ) -> None:
     password = found(alice_password, KIND_DOCKER_CONFIG_PASSWORD, "alice")
     organization = found("dckr_" + "oat_" + "x" * 30, KIND_OAT)
+    # another registry's refresh token: sending it to the Hub would hand it to a third party
+    identity_token = found(secrets.token_urlsafe(40), KIND_DOCKER_CONFIG_IDENTITY_TOKEN, "alice")
 
-    result = identifier.identify([password, organization])
+    result = identifier.identify([password, organization, identity_token])
 
     assert result.identities[password.fingerprint].words == PASSWORD_WORDS
     assert result.identities[organization.fingerprint].words == ORGANIZATION_WORDS
+    assert result.identities[identity_token.fingerprint].words == IDENTITY_TOKEN_WORDS
     assert result.identities[password.fingerprint].live is None
     assert local_hub.request_log == []  # nothing to ask: not even a sign-in
 

@@ -11,6 +11,7 @@ KIND_PAT = "pat"
 KIND_OAT = "oat"
 KIND_DOCKER_CONFIG_PAT = "docker-config-pat"
 KIND_DOCKER_CONFIG_PASSWORD = "docker-config-password"
+KIND_DOCKER_CONFIG_IDENTITY_TOKEN = "docker-config-identity-token"
 
 
 @dataclass(frozen=True, slots=True)

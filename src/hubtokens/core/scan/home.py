@@ -1,4 +1,5 @@
-"""Where tokens end up on this machine: docker's config, shell histories and the usual dotfiles.
+"""Where tokens end up on this machine: docker's config (and the app's backup of it), shell
+histories and the usual dotfiles.
 
 Each candidate is scanned like any other file (so a token pasted into a command or a config is
 found, and ``auths`` entries of auth files are decoded); files that do not exist are not
@@ -12,7 +13,7 @@ import stat
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from hubtokens.core.dockerconfig import docker_config_file
+from hubtokens.core.dockerconfig import BACKUP_SUFFIX, docker_config_file
 from hubtokens.core.scan.files import ScanStats, scan_file
 from hubtokens.core.scan.findings import Finding
 
@@ -58,8 +59,10 @@ HOME_FILES = (
 def home_files(home: Path, environ: Mapping[str, str]) -> list[str]:
     """The candidate files for ``home`` and ``environ`` (whether or not they exist)."""
     data_home = environ.get("XDG_DATA_HOME") or os.path.join(home, ".local", "share")
+    docker_config = docker_config_file({**environ, "HOME": os.fspath(home)})
     candidates = [
-        docker_config_file({**environ, "HOME": os.fspath(home)}),
+        docker_config,
+        docker_config + BACKUP_SUFFIX,  # the app's copy from before it removed a credential
         os.path.join(data_home, "fish", "fish_history"),
         *(os.path.join(home, name) for name in HOME_FILES),
     ]

@@ -26,7 +26,12 @@ from hubtokens.core.errors import (
 )
 from hubtokens.core.hub.models import AccessToken, SessionToken, TwoFactorChallenge
 from hubtokens.core.hub.urls import host_of, normalize_hub_url
-from hubtokens.core.scan.findings import KIND_DOCKER_CONFIG_PASSWORD, KIND_OAT, Finding
+from hubtokens.core.scan.findings import (
+    KIND_DOCKER_CONFIG_IDENTITY_TOKEN,
+    KIND_DOCKER_CONFIG_PASSWORD,
+    KIND_OAT,
+    Finding,
+)
 from hubtokens.core.secret import Secret
 from hubtokens.core.timefmt import exact, relative
 
@@ -36,6 +41,7 @@ MAX_WAIT = timedelta(seconds=30)
 MAX_RETRIES = 3
 
 PASSWORD_WORDS = "a password, not identified"
+IDENTITY_TOKEN_WORDS = "a registry's identity token, not identified"
 ORGANIZATION_WORDS = "an organization access token, not identified (its organization is unknown)"
 NOT_VALID_WORDS = "not valid (deleted, expired or inactive)"
 
@@ -272,6 +278,8 @@ def _not_asked(found: _Secret) -> Identity | None:
     """The identity of a secret that is not sent to the Hub, or None to ask."""
     if found.kind == KIND_DOCKER_CONFIG_PASSWORD:
         return Identity(PASSWORD_WORDS, account=found.account)
+    if found.kind == KIND_DOCKER_CONFIG_IDENTITY_TOKEN:
+        return Identity(IDENTITY_TOKEN_WORDS, account=found.account)
     if found.kind == KIND_OAT and found.account is None:
         return Identity(ORGANIZATION_WORDS)
     return None

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from hubtokens import __version__
 from hubtokens.core.scan.findings import (
+    KIND_DOCKER_CONFIG_IDENTITY_TOKEN,
     KIND_DOCKER_CONFIG_PASSWORD,
     KIND_DOCKER_CONFIG_PAT,
     KIND_OAT,
@@ -25,8 +26,10 @@ Extra = Mapping[str, Mapping[str, Any]]  # fingerprint -> more fields for the JS
 KIND_WORDS = {
     KIND_PAT: "Docker personal access token",
     KIND_OAT: "Docker organization access token",
-    KIND_DOCKER_CONFIG_PAT: "Docker access token kept in plain text (base64) in an auth file",
-    KIND_DOCKER_CONFIG_PASSWORD: "Registry password kept in plain text (base64) in an auth file",
+    KIND_DOCKER_CONFIG_PAT: "Docker access token kept in plain text (or base64) in an auth file",
+    KIND_DOCKER_CONFIG_PASSWORD: "Registry password kept in plain text (or base64) in an auth file",
+    KIND_DOCKER_CONFIG_IDENTITY_TOKEN: "Registry identity token (an OAuth refresh token) kept in "
+    "plain text in an auth file",
 }
 _TOKEN_ADVICE = (
     "Deactivate or delete this token on Docker Hub, give what used it a new one, and remove it "
@@ -39,6 +42,8 @@ KIND_ADVICE = {
     "then remove the auths entry; deactivate the token if the file was shared.",
     KIND_DOCKER_CONFIG_PASSWORD: "Sign in with a credential helper and an access token "
     "instead, then remove the auths entry; change the password if the file was shared.",
+    KIND_DOCKER_CONFIG_IDENTITY_TOKEN: "Let a credential helper keep it, then remove the auths "
+    "entry; revoke the token at the registry (sign out there) if the file was shared.",
 }
 TABLE_HEADERS = ("WHERE", "KIND", "SECRET", "FINGERPRINT")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from hubtokens.core.scan.dockerauth import DOCKER_AUTH_FILE_NAMES, docker_auth_findings
+from hubtokens.core.scan.dockerauth import docker_auth_findings, is_auth_file
 from hubtokens.core.scan.findings import Finding
 from hubtokens.core.scan.patterns import (
     MAX_TOKEN_LENGTH,
@@ -116,7 +116,7 @@ def _scan(
 
 
 def _whole(work: bytearray, size: int, display: str) -> list[Finding]:
-    auth_file = display.endswith(".json") and display.rpartition("/")[2] in DOCKER_AUTH_FILE_NAMES
+    auth_file = is_auth_file(display)
     if not auth_file and not might_hold_token(work, size):
         return []  # most files: one pass of the pattern, nothing copied
     data = bytes(work[:size])
@@ -125,7 +125,10 @@ def _whole(work: bytearray, size: int, display: str) -> list[Finding]:
         for line, m in with_lines(data, find_tokens(data))
     ]
     if auth_file:
-        findings.extend(docker_auth_findings(data, display))
+        # A token in a plain field is found by both: the entry's finding names its owner.
+        decoded = list(docker_auth_findings(data, display))
+        secrets = {f.secret for f in decoded}
+        findings = [f for f in findings if f.secret not in secrets] + decoded
     return findings
 
 
