@@ -36,11 +36,14 @@ def test_a_git_failure_is_not_a_finding(repo: Repo) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_history_inside_the_git_folder_fails_without_saying_found(repo: Repo) -> None:
-    result = hubtokens(repo, "scan", "--git", ".git")
+def test_staged_inside_the_git_folder_is_refused_not_found(repo: Repo) -> None:
+    """Nothing is staged in the git folder: bad input (2), not a failed scan (7) or a find."""
+    result = hubtokens(repo, "scan", "--staged", cwd=repo.path / ".git")
 
-    assert result.returncode not in (ExitCode.OK, ExitCode.ERROR), result.stderr
+    assert result.returncode == ExitCode.USAGE == 2, result.stderr
     assert result.stderr.startswith("error: ")
+    assert "is inside the git folder: nothing is staged there" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_the_hook_says_blocked_by_a_token_only_when_one_was_found(repo: Repo) -> None:

@@ -177,6 +177,24 @@ def test_uninstall_removes_exactly_its_own_hook(repo: Repo) -> None:
     assert nothing.returncode == 0 and "nothing to remove" in nothing.stdout
 
 
+def test_history_asked_inside_the_git_folder_is_the_repositorys(repo: Repo) -> None:
+    token = make_token()
+    added = repo.commit({"ci/.env": f"DOCKER_TOKEN={token}\n"}, "add")
+    repo.git("rm", "-q", "ci/.env")
+    repo.git("commit", "-q", "-m", "remove")
+    git_dir = repo.path / ".git"
+
+    given = hubtokens(repo, "scan", "--git", "--json", ".git")
+    within = hubtokens(repo, "scan", "--git", "--json", cwd=git_dir / "objects")
+
+    for result in (given, within):
+        assert result.returncode == 1, result.stderr
+        assert [(r["path"], r["commit"], r["fingerprint"]) for r in json.loads(result.stdout)] == [
+            ("ci/.env", added, fingerprint(token))
+        ]
+        assert token not in result.stdout + result.stderr
+
+
 def test_staged_scans_only_the_staged_files(repo: Repo) -> None:
     staged = make_token()
     repo.write("loose.txt", f"{make_token()}\n")

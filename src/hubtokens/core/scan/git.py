@@ -52,7 +52,8 @@ def scan_git(
 
 
 def repository_top(repo: Path) -> Path:
-    """The work tree's top folder (a bare repository: its git folder); UsageError outside one."""
+    """The work tree's top folder (a bare repository, or a folder inside the git folder: the git
+    folder); UsageError outside one."""
     return _repository_top(repo, need_work_tree=False)
 
 
@@ -73,7 +74,9 @@ def _repository_top(repo: Path, *, need_work_tree: bool) -> Path:
     if not repo.is_dir():
         raise UsageError(f"{repo}: no such folder")
     try:
-        answer = git_output(repo, "rev-parse", "--is-bare-repository", "--absolute-git-dir")
+        answer = git_output(
+            repo, "rev-parse", "--is-bare-repository", "--is-inside-git-dir", "--absolute-git-dir"
+        )
     except ScanFailed as exc:
         if "not a git repository" not in exc.message:
             raise
@@ -81,10 +84,17 @@ def _repository_top(repo: Path, *, need_work_tree: bool) -> Path:
             f"{repo} is not in a git repository",
             hint="--git, --staged and the hook options work in a git repository",
         ) from None
-    bare, git_dir = os.fsdecode(answer).splitlines()
+    bare, inside_git_dir, git_dir = os.fsdecode(answer).splitlines()
     if bare == "true":
         if need_work_tree:
             raise UsageError(f"{repo} is a bare repository: nothing is staged there")
+        return Path(git_dir)
+    if inside_git_dir == "true":  # the git folder of a work tree: its history is there too
+        if need_work_tree:
+            raise UsageError(
+                f"{repo} is inside the git folder: nothing is staged there",
+                hint="run --staged in the work tree",
+            )
         return Path(git_dir)
     return Path(os.fsdecode(git_output(repo, "rev-parse", "--show-toplevel").rstrip(b"\n")))
 
