@@ -37,11 +37,3 @@ class Secret:
 
     def __reduce__(self) -> tuple[object, ...]:
         raise TypeError("a Secret cannot be pickled")
-
-
-def mask_token(value: str) -> str:
-    """Show only the public prefix of a token, as gh does: ``dckr_pat_****``."""
-    for prefix in ("dckr_pat_", "dckr_oat_"):
-        if value.startswith(prefix):
-            return prefix + "****"
-    return "****"
