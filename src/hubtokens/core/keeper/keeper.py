@@ -48,12 +48,11 @@ class Keeper:
         lock: KeeperLock,
         clock: Callable[[], datetime],
         hostname: str,
-        sign_in_service_for: Callable[[str], SignInService] | None = None,
     ) -> None:
         self.label = auto_label(hostname)
         parts = KeeperParts(
             client_for=client_for,
-            sign_in_service_for=sign_in_service_for or _sign_in_service_from(settings),
+            sign_in_service_for=_sign_in_service_from(settings),
             vault=vault,
             records=Records(settings, clock),
             lock=lock,
