@@ -23,6 +23,7 @@ from hubtokens.core.errors import (
 from hubtokens.core.hub.oauth import (
     CLIENT_ID_ENV,
     DEFAULT_INTERVAL,
+    MAX_POLL_INTERVAL,
     SLOW_DOWN_SECONDS,
     OAuthConfig,
     SignInService,
@@ -124,6 +125,22 @@ def test_a_broken_authorization_is_refused(scripted: ScriptedHub, changes: dict[
         _service(scripted.url).start()
 
 
+@pytest.mark.parametrize("interval", [MAX_POLL_INTERVAL + 1, 24 * 3600])
+def test_a_poll_interval_over_a_minute_is_refused_before_a_code_is_shown(
+    scripted: ScriptedHub, interval: float
+) -> None:
+    scripted.answers["/oauth/device/code"] = Answer(body=_device(interval=interval))
+
+    with pytest.raises(ProtocolError, match=r"^the sign-in service sent an invalid 'interval'"):
+        _service(scripted.url).start()
+
+
+def test_a_poll_interval_of_a_minute_is_kept(scripted: ScriptedHub) -> None:
+    scripted.answers["/oauth/device/code"] = Answer(body=_device(interval=MAX_POLL_INTERVAL))
+
+    assert _service(scripted.url).start().interval == MAX_POLL_INTERVAL == 60
+
+
 @pytest.mark.parametrize(
     ("answer", "error", "message"),
     [
@@ -177,8 +194,7 @@ def test_refresh_without_rotation_or_expires_in(scripted: ScriptedHub) -> None:
     tokens = _service(scripted.url, fake).refresh(Secret(secrets.token_urlsafe(24)))
 
     assert tokens.refresh_token is None  # not rotated: the caller keeps its own
-    assert tokens.access_token.reveal() == access
-    assert tokens.expires_at == NOW + timedelta(seconds=600)  # from the JWT's exp
+    assert tokens.access_token.reveal() == access  # its exp says when to renew
 
 
 @pytest.mark.parametrize(
@@ -187,8 +203,7 @@ def test_refresh_without_rotation_or_expires_in(scripted: ScriptedHub) -> None:
         {"access_token": "not-a-jwt"},
         {"token_type": "mac"},
         {"refresh_token": 7},
-        {"expires_in": -1},
-        {"access_token": unsigned_jwt({"sub": "x"}), "expires_in": None},
+        {"access_token": unsigned_jwt({"sub": "x"})},  # no exp, whatever expires_in says
     ],
 )
 def test_a_broken_token_answer_is_refused(scripted: ScriptedHub, changes: dict[str, Any]) -> None:

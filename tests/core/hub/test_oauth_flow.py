@@ -115,8 +115,11 @@ def test_pending_then_approved(
     start = authorization.expires_at - timedelta(seconds=900)
     assert next_polls == [start + timedelta(seconds=5 * n) for n in (1, 2, 3)]
     assert tokens.refresh_token is not None
-    assert tokens.expires_at == hub_clock.now() + timedelta(minutes=15)
     session = SessionToken.from_jwt(tokens.access_token.reveal())
+    assert session.expires_at is not None  # exp is in whole seconds
+    assert abs(session.expires_at - (hub_clock.now() + timedelta(minutes=15))) < timedelta(
+        seconds=1
+    )
     assert (session.username, session.from_pat, session.pat_uuid) == ("alice", False, None)
     assert client.list_tokens_page(session).count == 0  # the Hub takes it as a session
 

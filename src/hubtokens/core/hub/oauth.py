@@ -56,7 +56,12 @@ CLIENT_ID_ENV = "HUBTOKENS_OAUTH_CLIENT_ID"
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 SLOW_DOWN_SECONDS = 5.0  # RFC 8628 §3.5: every slow_down adds 5 s to the interval
 DEFAULT_INTERVAL = 5.0  # RFC 8628 §3.2, when the service names none
-MIN_INTERVAL = 0.1  # never spin, whatever a service says
+MIN_POLL_INTERVAL = 0.1  # never spin, whatever a service says
+# A longer interval is refused at start(), not clamped: polling sooner than asked breaks RFC 8628
+# §3.2 (the device SHOULD wait that long) and invites slow_down, while honouring it would leave
+# a person who approved waiting minutes, or past the code's lifetime for a poll that never comes.
+# Refused, the sign-in fails at once with a clear error, before a code is shown to approve in vain.
+MAX_POLL_INTERVAL = 60.0
 MAX_EXPIRES_IN = 24 * 3600  # longer is a broken answer, not a sign-in
 
 Clock = Callable[[], datetime]
@@ -154,7 +159,6 @@ class OAuthTokens:
 
     access_token: Secret  # a JWT; SessionToken.from_jwt(access_token.reveal()) reads it
     refresh_token: Secret | None  # None: the service did not rotate it, keep the old one
-    expires_at: datetime  # of the access token
 
 
 class SignInService:
@@ -205,7 +209,7 @@ class SignInService:
         SignInCancelled; a poll already on the wire is answered first, and tokens it brings
         are revoked, so a cancelled sign-in leaves no session behind.
         """
-        interval = max(authorization.interval, MIN_INTERVAL)
+        interval = max(authorization.interval, MIN_POLL_INTERVAL)
         unreachable: SignInServiceUnreachable | None = None
         while True:
             left = (authorization.expires_at - self._clock()).total_seconds()
@@ -316,7 +320,7 @@ class SignInService:
                 else self._page(body, "verification_uri_complete")
             ),
             expires_at=self._clock() + timedelta(seconds=_seconds(body, "expires_in")),
-            interval=_seconds(body, "interval", DEFAULT_INTERVAL),
+            interval=_seconds(body, "interval", DEFAULT_INTERVAL, most=MAX_POLL_INTERVAL),
         )
 
     def _page(self, body: Mapping[str, Any], field: str) -> str:
@@ -336,23 +340,19 @@ class SignInService:
         body = expect_object(data, "a token answer")
         access = _text(body, "access_token")
         claims = decode_jwt_claims(access)  # ProtocolError unless it is a JWT the Hub can read
+        # the keeper renews ahead of the access token's exp (SessionToken.expires_at), so a
+        # token without one would never be renewed; expires_in is not read, nothing needs it
+        if from_unix_time(claims.get("exp")) is None:
+            raise ProtocolError("the sign-in service sent an access token without an expiry")
         token_type = body.get("token_type", "Bearer")
         if not isinstance(token_type, str) or token_type.lower() != "bearer":
             raise ProtocolError("the sign-in service sent a token that is not a bearer token")
         refresh = body.get("refresh_token")
         if refresh is not None and (not isinstance(refresh, str) or not refresh):
             raise ProtocolError("the sign-in service sent an invalid 'refresh_token'")
-        if "expires_in" in body:
-            expires_at = self._clock() + timedelta(seconds=_seconds(body, "expires_in"))
-        else:
-            exp = from_unix_time(claims.get("exp"))
-            if exp is None:
-                raise ProtocolError("the sign-in service's answer lacks the 'expires_in' field")
-            expires_at = exp
         return OAuthTokens(
             access_token=Secret(access),
             refresh_token=None if refresh is None else Secret(refresh),
-            expires_at=expires_at,
         )
 
     def _failure(self, response: requests.Response, body: Mapping[str, Any]) -> HubError:
@@ -426,14 +426,16 @@ def _text(body: Mapping[str, Any], field: str) -> str:
     return value
 
 
-def _seconds(body: Mapping[str, Any], field: str, default: float | None = None) -> float:
+def _seconds(
+    body: Mapping[str, Any],
+    field: str,
+    default: float | None = None,
+    *,
+    most: float = MAX_EXPIRES_IN,
+) -> float:
     value = body.get(field)
     if value is None and default is not None:
         return default
-    if (
-        not isinstance(value, int | float)
-        or isinstance(value, bool)
-        or not 0 < value <= MAX_EXPIRES_IN
-    ):
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value <= most:
         raise ProtocolError(f"the sign-in service sent an invalid {field!r} field")
     return float(value)
