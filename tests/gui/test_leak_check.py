@@ -21,6 +21,7 @@ from pytestqt.qtbot import QtBot
 
 from hubtokens.core.hub.client import HubClient
 from hubtokens.core.keeper import Keeper
+from hubtokens.core.scan.output import KIND_WORDS
 from hubtokens.core.vault import Vault
 from hubtokens.gui.app import token_window_factory
 from hubtokens.gui.clipboard import ClipboardGuard
@@ -29,6 +30,7 @@ from hubtokens.gui.messages import describe_error
 from hubtokens.gui.shell import HubTokensApp
 from hubtokens.gui.tasks import TaskRunner
 from hubtokens.gui.views.leak_check_dialog import LeakCheckDialog
+from hubtokens.gui.views.leak_rows import KIND_SHORT
 from hubtokens.gui.views.new_token_dialog import NewTokenDialog
 from hubtokens.gui.views.token_window import TokenWindow
 from hubtokens.localhub import LocalHub
@@ -518,3 +520,8 @@ def test_a_cancelled_scan_s_late_count_never_shows_during_the_next_one(
 
     assert counts == [1]  # the new scan's own count only
     assert dialog.status.text().startswith("No Docker token found in 1 file (")
+
+
+def test_every_kind_the_scanner_reports_has_a_short_name_in_the_table() -> None:
+    """A kind the scanner learns must not reach the table as its raw identifier."""
+    assert set(KIND_SHORT) == set(KIND_WORDS)

@@ -4,6 +4,7 @@ finding and what identifying learned, so the dialog only places them."""
 from __future__ import annotations
 
 from hubtokens.core.scan.findings import (
+    KIND_DOCKER_CONFIG_IDENTITY_TOKEN,
     KIND_DOCKER_CONFIG_PASSWORD,
     KIND_DOCKER_CONFIG_PAT,
     KIND_OAT,
@@ -19,6 +20,7 @@ KIND_SHORT = {
     KIND_OAT: "Organization access token",
     KIND_DOCKER_CONFIG_PAT: "Token in an auth file (plain text)",
     KIND_DOCKER_CONFIG_PASSWORD: "Password in an auth file (plain text)",
+    KIND_DOCKER_CONFIG_IDENTITY_TOKEN: "Identity token in an auth file (plain text)",
 }
 NOT_IDENTIFIED = "not identified yet (Identify… asks the Hub)"
 
