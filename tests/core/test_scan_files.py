@@ -16,6 +16,7 @@ from hubtokens.core.scan.files import ScanStats, scan_paths, scan_stream
 from hubtokens.core.scan.findings import (
     KIND_DOCKER_CONFIG_PASSWORD,
     KIND_DOCKER_CONFIG_PAT,
+    KIND_PAT,
     Finding,
 )
 from hubtokens.core.scan.reading import OVERLAP
@@ -302,3 +303,22 @@ def test_without_parallel_a_big_scan_never_forks(
     for i in range(2 * parallel.BATCH_FILES):
         (tmp_path / f"f{i}").write_text(make_token() if i == 300 else "x")
     assert [Path(f.path).name for f in scan_paths([tmp_path])] == ["f300"]
+
+
+def test_a_file_swapped_for_a_fifo_after_the_worker_read_it_does_not_block_the_parent(
+    tmp_path: Path,
+) -> None:
+    """The parent reads the secrets back at the places a worker found them: a file replaced by
+    a FIFO in between (nobody writing to it) must be passed over, not waited on forever."""
+    fifo = tmp_path / "swapped"
+    os.mkfifo(fifo)
+    located = parallel.BatchResult(ScanStats())
+    located.places.append((str(fifo), [parallel.Place(1, KIND_PAT, 0, len(make_token()))]))
+    read_back: list[parallel.BatchResult] = []
+    reader = threading.Thread(
+        target=lambda: read_back.append(parallel._read_back(located)), daemon=True
+    )
+    reader.start()
+    reader.join(timeout=10)
+    assert read_back, "reading the places back blocked on the FIFO"
+    assert read_back[0].findings == []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+import stat
 import sys
 import threading
 from collections.abc import Iterator
@@ -88,19 +89,25 @@ def _read_back(located: BatchResult) -> BatchResult:
 
 
 def _read_places(path: str, places: list[Place]) -> list[Finding] | None:
-    """The tokens at ``places``, or None when the file no longer holds them there."""
+    """The tokens at ``places``, or None when the file no longer holds them there (or is no
+    longer a regular file: one swapped for a FIFO since the worker read it must not block the
+    parent, so it is opened without blocking and checked before it is read)."""
     try:
-        with open(path, "rb", buffering=0) as stream:
-            found = []
-            for place in places:
-                stream.seek(place.offset)
-                value = stream.read(place.length).decode("ascii", "replace")
-                if not is_token(value):
-                    return None
-                secret = Secret(value)
-                found.append(
-                    Finding(path, place.line, None, place.kind, secret, offset=place.offset)
-                )
-            return found
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
     except OSError:
         return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        found = []
+        for place in places:
+            value = os.pread(fd, place.length, place.offset).decode("ascii", "replace")
+            if not is_token(value):
+                return None
+            secret = Secret(value)
+            found.append(Finding(path, place.line, None, place.kind, secret, offset=place.offset))
+        return found
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
