@@ -34,7 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="ask the hub you are signed in to (and no other, over TLS or loopback only) "
         "which token each distinct secret is: yours (its description, access, status and "
-        "last use), another account's, or not valid. Passwords are not sent. Note: " + USE_NOTE,
+        "last use), another account's, or not valid. Passwords and registry identity tokens are not sent. Note: "
+        + USE_NOTE,
     )
     parser.add_argument(
         "--deactivate",

@@ -29,9 +29,9 @@ DESCRIPTION = """\
 Finds Docker access tokens (dckr_pat_... and dckr_oat_...) in the files under the paths
 (default: the current folder), and credentials that docker login kept in plain text in
 docker's config.json (auths). It never prints a secret: a finding shows where, the kind, the
-secret masked (a token's prefix and last 4 characters; nothing of a password) and a
-fingerprint, the same for the same secret everywhere (12 hex digits: of a token's SHA-256, of
-a password's scrypt, slow to guess back). Links are followed only inside the paths; .git
+secret masked (a token's prefix and last 4 characters; nothing of a password or a registry's
+identity token) and a fingerprint, the same for the same secret everywhere (12 hex digits: of
+a token's SHA-256, of any other secret's scrypt, slow to guess back). Links are followed only inside the paths; .git
 folders are skipped (--git reads the history).
 
 exit codes: 0 nothing found, 1 found, 2 invalid input, 7 the scan failed (git failed, for
@@ -77,7 +77,8 @@ def add_parsers(
     p.add_argument(
         "--home",
         action="store_true",
-        help="scan where tokens end up on this machine: docker's config.json, shell histories "
+        help="scan where tokens end up on this machine: docker's config.json (and Hub Tokens' "
+        "backup of it), shell histories "
         "(bash, zsh, fish), .netrc, .npmrc, .git-credentials, containers' auth.json, .env, "
         "shell start-up files",
     )
