@@ -225,19 +225,28 @@ def test_the_pre_commit_framework_manifest(repo: Repo) -> None:
         check=True,
         timeout=60,
     )
-    (hook,) = json.loads(loaded.stdout)
-    assert hook["id"] == "hubtokens-scan"
-    assert (hook["language"], hook["pass_filenames"], hook["stages"]) == (
+    staged, files = json.loads(loaded.stdout)
+    assert staged["id"] == "hubtokens-scan"
+    assert (staged["language"], staged["pass_filenames"], staged["stages"]) == (
         "python",
         False,
         ["pre-commit"],
     )
-    program, *arguments = hook["entry"].split()
+    program, *arguments = staged["entry"].split()
     assert program == "hubtokens"
     repo.write("t.txt", f"{make_token()}\n")
     repo.git("add", "t.txt")
-
     assert hubtokens(repo, *arguments).returncode == 1
+
+    # For `pre-commit run --all-files`, where nothing is staged: the files themselves, given
+    # after the entry as the framework gives them.
+    assert files["id"] == "hubtokens-scan-files" and files["pass_filenames"] is True
+    program, *arguments = files["entry"].split()
+    assert program == "hubtokens"
+    repo.git("reset", "-q")  # nothing staged: the staged hook would find nothing
+    repo.write("clean.txt", "nothing here\n")
+    assert hubtokens(repo, *arguments, "clean.txt").returncode == 0
+    assert hubtokens(repo, *arguments, "clean.txt", "t.txt").returncode == 1
 
 
 def test_options_that_do_not_go_together(repo: Repo) -> None:
