@@ -132,6 +132,13 @@ def test_renewal_rotates_the_refresh_token_and_two_processes_share_the_session(
     assert not app.status(web_hub.url).session_ended
 
 
+def _end_the_session_on_the_services_side(keyring: SwitchableKeyring, hub: LocalHub) -> None:
+    """Revoke the keeper's web session with the refresh token it keeps, as the service would."""
+    refresh_token = keychain_item(keyring, "refresh-token", hub.url)
+    assert refresh_token is not None
+    signin.revoke(hub.url, refresh_token, DOCKER_CLIENT_ID)
+
+
 def test_a_refused_refresh_ends_the_session_and_says_docker_removed_the_token(
     tmp_path: Path,
     keeper: Keeper,
@@ -139,11 +146,7 @@ def test_a_refused_refresh_ends_the_session_and_says_docker_removed_the_token(
     keyring: SwitchableKeyring,
     hub_clock: HubClock,
 ) -> None:
-    refresh_token = keychain_item(keyring, "refresh-token", web_hub.url)
-    assert refresh_token is not None
-    signin.revoke(
-        web_hub.url, refresh_token, DOCKER_CLIENT_ID
-    )  # the session ends on the service's side
+    _end_the_session_on_the_services_side(keyring, web_hub)
     assert _auto_tokens(web_hub) == []  # Docker removes a session's auto token with it
 
     hub_clock.advance(ACCESS_MINUTES * 60)
@@ -378,9 +381,7 @@ def test_an_ended_session_without_a_saved_message_is_shown_as_ended(
     keyring: SwitchableKeyring,
     hub_clock: HubClock,
 ) -> None:
-    refresh_token = keychain_item(keyring, "refresh-token", web_hub.url)
-    assert refresh_token is not None
-    signin.revoke(web_hub.url, refresh_token, DOCKER_CLIENT_ID)
+    _end_the_session_on_the_services_side(keyring, web_hub)
     hub_clock.advance(ACCESS_MINUTES * 60)
     keeper.reconcile(web_hub.url)
     record = keeper.account(web_hub.url)
